@@ -1,0 +1,337 @@
+"""Float64 NumPy reference for every kernel: dense formulas straight from KERNELS.md.
+
+This is the test oracle. It shares no code with ``original`` or the generated backends and
+deliberately uses the plainest dense formulation (broadcasting, dense matrices, scipy
+linear algebra), trading speed and memory for obviousness. Sizes beyond a few thousand
+image pixels are not what it is for.
+
+Every function is named after the kernel it checks; where backends differ in their
+argument lists (``original`` versus numba/jax), the reference takes the *numba/jax*
+arguments, and :mod:`autojax.datasets` feeds each backend its own list.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+
+ARCSEC = np.pi / 648000.0
+
+
+def _valid(indexes: np.ndarray) -> np.ndarray:
+    """Mask of the entries before the first -1 of every row."""
+    return np.cumprod(indexes >= 0, axis=1).astype(bool)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def mask_2d_centres_from(shape_native, pixel_scales, centre):
+    return (
+        (shape_native[0] - 1) / 2 - centre[0] / pixel_scales[0],
+        (shape_native[1] - 1) / 2 + centre[1] / pixel_scales[1],
+    )
+
+
+def mask_2d_circular_from(shape_native, pixel_scales, radius, centre=(0.0, 0.0)):
+    yc, xc = mask_2d_centres_from(shape_native, pixel_scales, centre)
+    y = (np.arange(shape_native[0])[:, None] - yc) * pixel_scales[0]
+    x = (np.arange(shape_native[1])[None, :] - xc) * pixel_scales[1]
+    return ~(y**2 + x**2 <= radius**2)
+
+
+# --------------------------------------------------------------------------- w-tilde
+
+
+def _phases(grid_radians_slim, uv_wavelengths):
+    """phi[i, k] = 2 pi (x_i u_k + y_i v_k), shape (M, K)."""
+    return (
+        2
+        * np.pi
+        * (
+            np.outer(grid_radians_slim[:, 1], uv_wavelengths[:, 0])
+            + np.outer(grid_radians_slim[:, 0], uv_wavelengths[:, 1])
+        )
+    )
+
+
+def w_tilde_data_interferometer_from(
+    visibilities_real, noise_map_real, uv_wavelengths, grid_radians_slim
+):
+    weight = (noise_map_real**2 / visibilities_real) ** 2
+    return np.cos(_phases(grid_radians_slim, uv_wavelengths)) @ weight
+
+
+def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_radians_slim):
+    phi = _phases(grid_radians_slim, uv_wavelengths)
+    weight = noise_map_real**-2.0
+    m, k = phi.shape
+    out = np.empty((m, m))
+    step = max(1, 2**22 // max(m * k, 1))  # rows per block: bounded (block, M, K) temporaries
+    for start in range(0, m, step):
+        dphi = phi[start : start + step, None, :] - phi[None, :, :]
+        out[start : start + step] = np.cos(dphi) @ weight
+    return out
+
+
+def w_tilde_curvature_preload_interferometer_from(
+    noise_map_real, uv_wavelengths, shape_masked_pixels_2d, grid_radians_2d
+):
+    """The preload rebuilt from its defining property ``W[a,b] = P[dr, dc]`` (negative wrap)."""
+    ny, nx = shape_masked_pixels_2d
+    dy = grid_radians_2d[1, 0, 0] - grid_radians_2d[0, 0, 0]
+    dx = grid_radians_2d[0, 1, 1] - grid_radians_2d[0, 0, 1]
+    rows = np.arange(2 * ny)
+    cols = np.arange(2 * nx)
+    dr = np.where(rows < ny, rows, rows - 2 * ny)  # offsets stored at negative indices
+    dc = np.where(cols < nx, cols, cols - 2 * nx)
+    # W[a, b] with b - a = (dr, dc): grid offset of a relative to b is -(dr*dy, dc*dx)
+    y_off = -dr[:, None] * dy
+    x_off = -dc[None, :] * dx
+    phase = (
+        2
+        * np.pi
+        * (x_off[..., None] * uv_wavelengths[:, 0] + y_off[..., None] * uv_wavelengths[:, 1])
+    )
+    preload = np.cos(phase) @ noise_map_real**-2.0
+    preload[ny, :] = 0.0  # offsets of +-Ny are never stored
+    preload[:, nx] = 0.0
+    return preload
+
+
+def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
+    r, c = native_index_for_slim_index[:, 0], native_index_for_slim_index[:, 1]
+    return w_tilde_preload[r[None, :] - r[:, None], c[None, :] - c[:, None]]
+
+
+def w_compact_curvature_interferometer_from(grid_size, noise_map_real, uv_wavelengths, pixel_scale):
+    n = grid_size
+    d = 2 * np.pi * pixel_scale * ARCSEC
+    m = np.arange(n)[:, None, None]
+    nn = np.arange(2 * n - 1)[None, :, None] - (n - 1)
+    phase = d * nn * uv_wavelengths[:, 0] - d * m * uv_wavelengths[:, 1]
+    return np.cos(phase) @ noise_map_real**-2.0
+
+
+def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
+    n = w_compact.shape[0]
+    r, c = native_index_for_slim_index[:, 0], native_index_for_slim_index[:, 1]
+    dr = r[:, None] - r[None, :]
+    dc = c[:, None] - c[None, :]
+    return w_compact[np.abs(dr), np.where(dr >= 0, dc, -dc) + n - 1]
+
+
+# --------------------------------------------------------------------------- mapping and inversion
+
+
+def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels):
+    valid = _valid(pix_indexes_for_sub_slim_index)
+    m = pix_indexes_for_sub_slim_index.shape[0]
+    onehot = pix_indexes_for_sub_slim_index[:, :, None] == np.arange(pixels)[None, None, :]
+    weights = np.where(valid, pix_weights_for_sub_slim_index, 0.0)
+    out = np.einsum("mbs,mb->ms", onehot & valid[:, :, None], weights)
+    assert out.shape == (m, pixels)
+    return out
+
+
+def mapping_matrix_original_from(
+    pix_indexes_for_sub_slim_index,
+    pix_size_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    total_mask_pixels,
+    slim_index_for_sub_slim_index,
+    sub_fraction,
+):
+    """The original's 7-argument mapping matrix, as a dense scatter with ``np.add.at``."""
+    b = pix_indexes_for_sub_slim_index.shape[1]
+    used = np.arange(b)[None, :] < pix_size_for_sub_slim_index[:, None]
+    sub, col = np.nonzero(used)
+    slim = slim_index_for_sub_slim_index[sub]
+    out = np.zeros((total_mask_pixels, pixels))
+    np.add.at(
+        out,
+        (slim, pix_indexes_for_sub_slim_index[sub, col]),
+        sub_fraction[slim] * pix_weights_for_sub_slim_index[sub, col],
+    )
+    return out
+
+
+def data_vector_from(mapping_matrix, dirty_image):
+    return mapping_matrix.T @ dirty_image
+
+
+def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
+    return mapping_matrix.T @ w_tilde @ mapping_matrix
+
+
+def sparse_mapping_matrix_transpose_matmul(
+    matrix, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+):
+    return (
+        mapping_matrix_from(
+            pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+        ).T
+        @ matrix
+    )
+
+
+def curvature_matrix_via_w_tilde_curvature_preload_interferometer_from(
+    curvature_preload,
+    pix_indexes_for_sub_slim_index,
+    pix_size_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    native_index_for_slim_index,
+    pix_pixels,
+):
+    b = pix_indexes_for_sub_slim_index.shape[1]
+    used = np.arange(b)[None, :] < pix_size_for_sub_slim_index[:, None]
+    idx = np.where(used, pix_indexes_for_sub_slim_index, -1)
+    t = mapping_matrix_from(idx, pix_weights_for_sub_slim_index, pix_pixels)
+    w = w_tilde_via_preload_from(curvature_preload, native_index_for_slim_index)
+    return t.T @ w @ t
+
+
+def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    t = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+    return t.T @ w_tilde_via_compact_from(w_compact, native_index_for_slim_index) @ t
+
+
+def curvature_matrix_via_w_tilde_sparse_mapping_matrix_from(
+    w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+):
+    t = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+    return t.T @ w_tilde @ t
+
+
+def w_compact_matmul_sparse_mapping_matrix_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    t = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+    return w_tilde_via_compact_from(w_compact, native_index_for_slim_index) @ t
+
+
+def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes):
+    s, p = neighbors.shape
+    used = np.arange(p)[None, :] < neighbors_sizes[:, None]
+    h = np.diag(1e-8 + coefficient**2 * neighbors_sizes.astype(float))
+    rows, cols = np.nonzero(used)
+    np.add.at(h, (rows, neighbors[rows, cols]), -(coefficient**2))
+    return h
+
+
+def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
+    return scipy.linalg.solve(curvature_reg_matrix, data_vector)
+
+
+def noise_normalization_complex_from(noise_map):
+    return float(
+        np.sum(np.log(2 * np.pi * noise_map.real**2) + np.log(2 * np.pi * noise_map.imag**2))
+    )
+
+
+def _logdet(a):
+    sign, value = np.linalg.slogdet(a)
+    return value
+
+
+def log_likelihood_from_curvature(
+    dirty_image, data, noise_map, mapping_matrix, curvature_matrix, neighbors, neighbors_sizes
+):
+    """KERNELS.md's formula, given T and F."""
+    d = mapping_matrix.T @ dirty_image
+    h = constant_regularization_matrix_from(1.0, neighbors, neighbors_sizes)
+    s = scipy.linalg.solve(curvature_matrix + h, d)
+    chi_data = np.sum(data.real**2 / noise_map.real**2 + data.imag**2 / noise_map.imag**2)
+    return float(
+        -0.5
+        * (
+            chi_data
+            - s @ d
+            + _logdet(curvature_matrix + h)
+            - _logdet(h)
+            + noise_normalization_complex_from(noise_map)
+        )
+    )
+
+
+def log_likelihood_function_via_w_tilde_from(
+    dirty_image,
+    data,
+    noise_map,
+    w_tilde,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+):
+    t = mapping_matrix_from(
+        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, neighbors.shape[0]
+    )
+    return log_likelihood_from_curvature(
+        dirty_image, data, noise_map, t, t.T @ w_tilde @ t, neighbors, neighbors_sizes
+    )
+
+
+def log_likelihood_function_via_w_compact_from(
+    dirty_image,
+    data,
+    noise_map,
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+):
+    w_tilde = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
+    return log_likelihood_function_via_w_tilde_from(
+        dirty_image,
+        data,
+        noise_map,
+        w_tilde,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+    )
+
+
+def log_likelihood_dense_from(
+    data, noise_map, uv_wavelengths, grid_radians_slim, mapping_matrix, neighbors, neighbors_sizes
+):
+    """Independent evaluation from the visibilities themselves, no W-tilde, no dirty image.
+
+    Builds the transfer matrix ``A[k, i] = exp(-2j pi (x_i u_k + y_i v_k))`` and the
+    whitened real design matrix, solves the regularised least squares problem, and returns
+    ``-0.5 (chi^2 + s^T H s + logdet(F+H) - logdet(H) + noise_norm)`` with chi^2 from the
+    residuals. It equals the W-tilde form when ``Re(sigma) == Im(sigma)`` and the dirty image
+    is the noise-weighted one of ``data``.
+    """
+    a = np.exp(-1j * _phases(grid_radians_slim, uv_wavelengths)).T @ mapping_matrix  # (K, S)
+    design = np.concatenate([a.real / noise_map.real[:, None], a.imag / noise_map.imag[:, None]])
+    target = np.concatenate([data.real / noise_map.real, data.imag / noise_map.imag])
+    f = design.T @ design
+    h = constant_regularization_matrix_from(1.0, neighbors, neighbors_sizes)
+    s = scipy.linalg.solve(f + h, design.T @ target)
+    chi2 = np.sum((target - design @ s) ** 2)
+    return float(
+        -0.5
+        * (
+            chi2
+            + s @ h @ s
+            + _logdet(f + h)
+            - _logdet(h)
+            + noise_normalization_complex_from(noise_map)
+        )
+    )
