@@ -48,7 +48,7 @@ def _env_int(name: str, default: int) -> int:
 class Dataset:
     """Arrays shared by both datasets; subclasses set the raw inputs in ``__init__``.
 
-    Raw inputs every subclass provides: ``pixel_scale``, ``grid_size``, ``mask``,
+    Raw inputs every subclass provides: ``pixel_scale``, ``grid_size``, ``radius``, ``mask``,
     ``grid_radians_2d``, ``shape_masked_pixels_2d``, ``native_index_for_slim_index``,
     ``grid_radians_slim``, ``uv_wavelengths``, ``data``, ``noise_map``, ``dirty_image``,
     ``pix_indexes_for_sub_slim_index``, ``pix_weights_for_sub_slim_index``, ``pixels``,
@@ -219,7 +219,10 @@ class DataGenerated(Dataset):
     ``AUTOJAX_NEIGHBOR_SIZE`` (P, 32) and ``AUTOJAX_SRC_IMG_SIZE`` (S, 256).
 
     ``ragged`` (0..1) truncates that fraction of the mapping rows with -1 (at least one entry
-    stays), so that kernels see rows that end early. The mask is circular with radius
+    stays), so that kernels see rows that end early. ``consistent=True`` makes the noise
+    equal in its real and imaginary parts and the dirty image the noise-weighted dirty image
+    of ``data`` (instead of random), so the W-tilde likelihood equals a dense evaluation
+    from the visibilities. The mask is circular with radius
     ``((N+1)//2) * 0.2`` arcsec on the N x N grid at 0.2 arcsec: M = 716 at N = 30.
     """
 
@@ -233,6 +236,7 @@ class DataGenerated(Dataset):
         P: int | None = None,
         S: int | None = None,
         ragged: float = 0.0,
+        consistent: bool = False,
         pixel_scale: float = 0.2,
     ):
         n = N if N is not None else _env_int("AUTOJAX_GRID_SIZE", 30)
@@ -245,15 +249,14 @@ class DataGenerated(Dataset):
                 raise ValueError(f"DataGenerated: {sym} must be positive, got {value}")
         if b > s:
             raise ValueError(f"DataGenerated: B = {b} mappings per pixel need S >= B, got S = {s}")
-        key = (n, b, k, p, s, ragged)
+        key = (n, b, k, p, s, ragged, consistent)
         rng = lambda name: np.random.default_rng(_seed(name, key))
 
         self.pixel_scale = float(pixel_scale)
         self.grid_size = n
         self.pixels = s
-        self.mask = ref.mask_2d_circular_from(
-            (n, n), self.pixel_scales, ((n + 1) // 2) * self.pixel_scale
-        )
+        self.radius = ((n + 1) // 2) * self.pixel_scale
+        self.mask = ref.mask_2d_circular_from((n, n), self.pixel_scales, self.radius)
         half = (n - 1) / 2 * self.pixel_scale
         y = (half - np.arange(n) * self.pixel_scale) * ARCSEC
         x = (-half + np.arange(n) * self.pixel_scale) * ARCSEC
@@ -269,7 +272,14 @@ class DataGenerated(Dataset):
         self.data = g.normal(size=k) + 1j * g.normal(size=k)
         g = rng("noise_map")
         self.noise_map = g.uniform(0.5, 1.5, size=k) + 1j * g.uniform(0.5, 1.5, size=k)
-        self.dirty_image = rng("dirty_image").normal(size=m)
+        if consistent:
+            self.noise_map = self.noise_map.real + 1j * self.noise_map.real
+            phase = ref._phases(self.grid_radians_slim, self.uv_wavelengths)
+            self.dirty_image = np.cos(phase) @ (self.data.real / self.noise_map.real**2) - np.sin(
+                phase
+            ) @ (self.data.imag / self.noise_map.imag**2)
+        else:
+            self.dirty_image = rng("dirty_image").normal(size=m)
 
         start = (np.arange(m) * s) // max(m, 1)
         idx = (start[:, None] + np.arange(b)[None, :]) % s
@@ -324,5 +334,6 @@ class DataLoaded(Dataset):
         self.grid_size = int(arrays.pop("grid_size"))
         self.shape_masked_pixels_2d = tuple(int(v) for v in arrays.pop("shape_masked_pixels_2d"))
         self.pixels = int(arrays["source_plane_mesh_grid"].shape[0])
+        self.radius = 3.0  # arcsec, the mask the file was built with
         for key, value in arrays.items():
             setattr(self, key, np.ascontiguousarray(value))

@@ -1,0 +1,40 @@
+"""Every project task: ``nox -l`` lists them, ``nox`` alone runs the tests."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests"]
+
+PYTHON = "3.11"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (every kernel x backend x dataset against the float64 reference)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(name="tests-upstream", python=PYTHON)
+def tests_upstream(session: nox.Session) -> None:
+    """Compare `original` with the upstream autoarray package where it has the same function."""
+    session.install("-e", ".[test,upstream]")
+    session.run("pytest", "tests/upstream", "-m", "upstream", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def dataset(session: nox.Session) -> None:
+    """Rebuild DataLoaded's .npz from its seed (`-- --check` compares instead of writing)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "autojax.datasets._loaded_build", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff: lint and format check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

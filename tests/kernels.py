@@ -1,0 +1,35 @@
+"""Which kernels the tests know, and the reference each one is checked against."""
+
+from __future__ import annotations
+
+from autojax import backends
+from autojax import reference as ref
+
+#: Kernel names whose reference function has another name.
+REFERENCE_NAME = {
+    "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from": "curvature_matrix_via_w_tilde_sparse_mapping_matrix_from",
+    "_w_compact_matmul_sparse_mapping_matrix_from": "w_compact_matmul_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from": "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO": "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+}
+
+#: Kernels whose result is not a plain array; their own tests cover them.
+SPECIAL = {"mapping_matrix_from_BCOO"}
+
+
+def reference_function(kernel: str):
+    return getattr(ref, REFERENCE_NAME.get(kernel, kernel))
+
+
+def expected(kernel: str, dataset):
+    func = reference_function(kernel)
+    return func(*dataset.args_for(func))
+
+
+def all_kernels() -> list[str]:
+    """Every kernel any importable backend provides, sorted."""
+    names = set()
+    for name, reason in backends.available().items():
+        if reason is None:
+            names.update(backends.kernels(name))
+    return sorted(names - SPECIAL)
