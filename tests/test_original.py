@@ -88,3 +88,9 @@ def test_mask_matches_kernels_md_count():
         14.5 - 2.0,
         14.5 - 1.0,
     )
+
+
+def test_mask_boundary_compares_squares():
+    """At N=9, 0.2 arcsec, 8 pixels have d^2 = 1.0000000000000002 > r^2 but sqrt(d^2) == r: masked."""
+    got = original.mask_2d_circular_from((9, 9), (0.2, 0.2), 1.0)
+    np.testing.assert_array_equal(got, ref.mask_2d_circular_from((9, 9), (0.2, 0.2), 1.0))

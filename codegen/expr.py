@@ -1,0 +1,58 @@
+"""Lowering of spec expressions to each backend's spelling.
+
+Spec expressions are Python syntax over argument names, index names and a few functions
+(``cos``, ``where``, ...). Loops (Numba) see indices as integers; vectorised backends see
+them as broadcastable integer arrays, so a gather ``A[i, 1]`` reads the same in both and
+only function names (and ``where``, a conditional expression in scalar code) change.
+"""
+
+from __future__ import annotations
+
+import ast
+
+_PREFIX = {"numba": "np", "jax": "jnp", "xp": "xp"}
+_SCALAR_BUILTINS = {"abs": "abs", "minimum": "min", "maximum": "max"}
+
+
+class _Lower(ast.NodeTransformer):
+    def __init__(self, backend: str, rename: dict[str, str]):
+        self.backend = backend
+        self.rename = rename
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if self.backend == "numba":
+            if name == "where":
+                cond, a, b = node.args
+                return ast.IfExp(test=cond, body=a, orelse=b)
+            if name in _SCALAR_BUILTINS:
+                node.func = ast.Name(_SCALAR_BUILTINS[name], ast.Load())
+                return node
+        if name is not None:
+            node.func = ast.Attribute(ast.Name(_PREFIX[self.backend], ast.Load()), name, ast.Load())
+        return node
+
+    def visit_Name(self, node: ast.Name):
+        if node.id == "pi":
+            return ast.Attribute(ast.Name(_PREFIX[self.backend], ast.Load()), "pi", ast.Load())
+        if node.id in self.rename:
+            return ast.Name(self.rename[node.id], ast.Load())
+        return node
+
+
+def lower(node_or_text, backend: str, rename: dict[str, str] | None = None) -> str:
+    """Source text of an expression for ``backend`` ("numba", "jax" or "xp")."""
+    node = (
+        ast.parse(node_or_text, mode="eval").body if isinstance(node_or_text, str) else node_or_text
+    )
+    node = _Lower(backend, rename or {}).visit(ast.fix_missing_locations(_copy(node)))
+    return ast.unparse(ast.fix_missing_locations(node))
+
+
+def _copy(node):
+    return ast.parse(ast.unparse(node), mode="eval").body
+
+
+def names(text: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}

@@ -1,0 +1,413 @@
+"""The spec model: kernels as validated data.
+
+A spec file in ``kernels_spec/`` builds a list ``KERNELS`` from the constructors below.
+Each constructor checks its fields at once and raises :class:`SpecError` naming the kernel
+and the field; the loader adds the file name. Three kinds of kernel body exist, each with
+one template per backend:
+
+- :class:`IndexMap`: ``out[idx...] = expr`` over an index space, optionally summed over a
+  reduction index (the visibilities, K). Loops in Numba; broadcasting over index arrays,
+  with ``lax.scan`` over chunks of K, in JAX; the same, chunked in Python, in array-API.
+- :class:`Scatter`: ``out[targets...] += expr`` over nested loops whose rows may end early
+  with a -1 sentinel (``stops``). Loops in Numba (``prange`` over the outermost loop when
+  it is provably race-free); ``.at[...].add`` in JAX; one-hot contractions in array-API.
+- :class:`Composite`: a few lines of array code over a neutral namespace ``xp`` that call
+  other kernels and linear algebra; ``xp`` is NumPy for Numba, ``jax.numpy`` for JAX and
+  the inputs' namespace for array-API.
+
+:class:`Alias` exports another name for a kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    from autojax._validate import Decl, parse_decl
+except ImportError:  # running from a checkout without an install
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from autojax._validate import Decl, parse_decl
+
+BACKENDS = ("numba", "jax", "xp")
+#: functions and constants expressions may use, the same in every backend
+FUNCTIONS = {"cos", "sin", "sqrt", "abs", "where", "log", "exp", "minimum", "maximum"}
+CONSTANTS = {"pi"}
+
+
+class SpecError(ValueError):
+    """A malformed spec; the message names the kernel and the field."""
+
+
+def _fail(kernel: str, field_name: str, message: str):
+    raise SpecError(f"kernel '{kernel}', field '{field_name}': {message}")
+
+
+def _parse_expr(kernel: str, field_name: str, text: str) -> ast.expr:
+    if not isinstance(text, str) or not text.strip():
+        _fail(kernel, field_name, "must be a non-empty expression string")
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as exc:
+        _fail(kernel, field_name, f"{text!r} is not a Python expression ({exc.msg})")
+
+
+def _names(node: ast.AST) -> set[str]:
+    """Names an expression reads, function names excluded."""
+    out = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            out.add(sub.id)
+    calls = {
+        sub.func.id
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
+    }
+    return out - calls
+
+
+def _calls(node: ast.AST) -> set[str]:
+    return {
+        sub.func.id
+        for sub in ast.walk(node)
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
+    }
+
+
+@dataclass
+class Kernel:
+    """Fields every kernel has.
+
+    ``args`` maps argument names (in order) to declarations (see ``autojax._validate``);
+    ``returns`` declares the result; ``family`` and ``method`` group kernels computing the
+    same quantity in different ways (reports and benchmarks use them); ``skip`` maps a
+    backend to the reason it does not get this kernel.
+    """
+
+    name: str
+    doc: str
+    args: dict[str, str]
+    returns: str
+    family: str = ""
+    method: str = "direct"
+    skip: dict[str, str] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    spec_file: str = ""
+
+    kind = "kernel"
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise SpecError(f"kernel name {self.name!r} is not an identifier")
+        if not isinstance(self.doc, str) or not self.doc.strip():
+            _fail(self.name, "doc", "a kernel needs a docstring")
+        if not isinstance(self.args, dict) or not self.args:
+            _fail(self.name, "args", "must be a non-empty dict of name -> declaration")
+        self.decls: dict[str, Decl] = {}
+        for arg, text in self.args.items():
+            if not arg.isidentifier():
+                _fail(self.name, "args", f"{arg!r} is not an identifier")
+            try:
+                self.decls[arg] = parse_decl(text)
+            except ValueError as exc:
+                _fail(self.name, f"args.{arg}", str(exc))
+        try:
+            self.out_decl = parse_decl(self.returns)
+        except ValueError as exc:
+            _fail(self.name, "returns", str(exc))
+        for backend, reason in self.skip.items():
+            if backend not in BACKENDS:
+                _fail(self.name, "skip", f"unknown backend {backend!r}; expected one of {BACKENDS}")
+            if not reason:
+                _fail(self.name, "skip", f"backend {backend!r} is skipped without a reason")
+        self.family = self.family or self.name
+        for backend, text in self.bodies.items():
+            if backend not in BACKENDS:
+                _fail(
+                    self.name, "bodies", f"unknown backend {backend!r}; expected one of {BACKENDS}"
+                )
+            try:
+                tree = ast.parse(text)
+            except SyntaxError as exc:
+                _fail(self.name, f"bodies.{backend}", f"not valid Python ({exc.msg})")
+            if not any(isinstance(n, ast.Return) for n in ast.walk(tree)):
+                _fail(self.name, f"bodies.{backend}", "must return the result")
+        # size symbols: where each can be read from at run time
+        self.sizes: dict[str, str] = {}
+        for arg, decl in self.decls.items():
+            if decl.bind and decl.bind not in self.sizes:
+                self.sizes[decl.bind] = arg
+            for axis, item in enumerate(decl.shape or ()):
+                if isinstance(item, str) and item not in self.sizes:
+                    self.sizes[item] = f"{arg}.shape[{axis}]"
+        for sym in self.out_decl.symbols:
+            if sym not in self.sizes:
+                self.sizes.setdefault(sym, "")  # must be given by the body (checked by kinds)
+
+    # ------------------------------------------------------------- helpers for templates
+    @property
+    def arg_names(self) -> list[str]:
+        return list(self.args)
+
+    @property
+    def static_args(self) -> list[str]:
+        """Arguments JAX must treat as static: ints that fix shapes, and int pairs."""
+        return [a for a, d in self.decls.items() if d.scalar in ("int", "int2")]
+
+    @property
+    def array_args(self) -> list[str]:
+        return [a for a, d in self.decls.items() if d.is_array]
+
+    def backends(self) -> list[str]:
+        return [b for b in BACKENDS if b not in self.skip]
+
+    def kind_for(self, backend: str) -> str:
+        """The template family used for ``backend``: a per-backend body is a composite."""
+        return "composite" if backend in self.bodies else self.kind
+
+    def body_for(self, backend: str) -> str:
+        return self.bodies.get(backend, getattr(self, "body", "")).strip("\n")
+
+    def size_lines(self, needed) -> list[str]:
+        """``SYM = <where>`` lines for the size symbols ``needed``."""
+        lines = []
+        for sym in needed:
+            source = self.sizes.get(sym)
+            if source:
+                lines.append(f"{sym} = {source}")
+        return lines
+
+    def known_names(self) -> set[str]:
+        return set(self.args) | {s for s, src in self.sizes.items() if src}
+
+    def params_doc(self) -> list[tuple[str, str]]:
+        return [(a, d.describe()) for a, d in self.decls.items()]
+
+    @property
+    def returns_doc(self) -> str:
+        return self.out_decl.describe()
+
+
+def _check_extent(kernel, field_name, text, known):
+    node = _parse_expr(kernel, field_name, str(text))
+    unknown = _names(node) - known
+    if unknown:
+        _fail(kernel, field_name, f"extent {text!r} uses unknown names {sorted(unknown)}")
+    return str(text)
+
+
+@dataclass
+class IndexMap(Kernel):
+    """``out[index...] = expr``, or ``sum over reduce`` of it.
+
+    ``index``: ordered output indices -> extents (size symbols, scalar arguments or small
+    expressions of them). ``reduce``: ``(name, extent)`` of a summed index, or None.
+    ``lets``: scalar values computed once before the loops. ``symmetric``: the first two
+    output indices may be swapped (loops compute one triangle and mirror it).
+    """
+
+    index: dict[str, str] = field(default_factory=dict)
+    expr: str = ""
+    reduce: tuple[str, str] | None = None
+    lets: dict[str, str] = field(default_factory=dict)
+    symmetric: bool = False
+
+    kind = "index_map"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.index:
+            _fail(self.name, "index", "needs at least one output index")
+        if not self.out_decl.is_array or len(self.out_decl.shape) != len(self.index):
+            _fail(
+                self.name, "returns", f"must be an array with {len(self.index)} axes, one per index"
+            )
+        known = self.known_names()
+        for name, text in self.lets.items():
+            node = _parse_expr(self.name, f"lets.{name}", text)
+            unknown = _names(node) - known - CONSTANTS
+            if unknown:
+                _fail(self.name, f"lets.{name}", f"uses unknown names {sorted(unknown)}")
+            known = known | {name}
+        for idx, extent in self.index.items():
+            _check_extent(self.name, f"index.{idx}", extent, known)
+        indices = set(self.index)
+        if self.reduce is not None:
+            if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
+                _fail(self.name, "reduce", "must be a (name, extent) pair")
+            _check_extent(self.name, "reduce", self.reduce[1], known)
+            indices.add(self.reduce[0])
+        node = _parse_expr(self.name, "expr", self.expr)
+        unknown = _names(node) - known - indices - CONSTANTS
+        if unknown:
+            _fail(self.name, "expr", f"uses unknown names {sorted(unknown)}")
+        bad = _calls(node) - FUNCTIONS
+        if bad:
+            _fail(self.name, "expr", f"calls {sorted(bad)}; allowed: {sorted(FUNCTIONS)}")
+        if self.symmetric and (len(self.index) < 2 or len(set(list(self.index.values())[:2])) != 1):
+            _fail(self.name, "symmetric", "needs two leading output indices of the same extent")
+        self.out_dtype = self.out_decl.dtype
+
+    @property
+    def index_names(self) -> list[str]:
+        return list(self.index)
+
+    @property
+    def extents(self) -> list[str]:
+        return list(self.index.values())
+
+
+@dataclass
+class Scatter(Kernel):
+    """``out[targets] += expr`` over nested ``loops`` (outermost first).
+
+    ``out_shape``: extents of the result (zeros to start with). ``stops``: loop index ->
+    condition; the loop over that index ends at the first entry where it is false (the -1
+    sentinel of KERNELS.md). ``updates``: statements ``out[t0, t1] += expr`` (or ``-=``).
+    """
+
+    loops: dict[str, str] = field(default_factory=dict)
+    out_shape: tuple[str, ...] = ()
+    stops: dict[str, str] = field(default_factory=dict)
+    updates: list[str] = field(default_factory=list)
+
+    kind = "scatter"
+
+    def __post_init__(self):
+        super().__post_init__()
+        known = self.known_names()
+        if not self.loops:
+            _fail(self.name, "loops", "needs at least one loop")
+        for idx, extent in self.loops.items():
+            _check_extent(self.name, f"loops.{idx}", extent, known)
+        if not self.out_decl.is_array or len(self.out_shape) != len(self.out_decl.shape):
+            _fail(self.name, "out_shape", "must give one extent per axis of 'returns'")
+        for i, extent in enumerate(self.out_shape):
+            _check_extent(self.name, f"out_shape[{i}]", extent, known)
+        loops = set(self.loops)
+        for idx, cond in self.stops.items():
+            if idx not in loops:
+                _fail(self.name, f"stops.{idx}", "is not a loop index")
+            node = _parse_expr(self.name, f"stops.{idx}", cond)
+            if _names(node) - known - loops:
+                _fail(
+                    self.name,
+                    f"stops.{idx}",
+                    f"uses unknown names {sorted(_names(node) - known - loops)}",
+                )
+        if not self.updates:
+            _fail(self.name, "updates", "needs at least one 'out[...] += expr' statement")
+        self.parsed_updates = []
+        for n, text in enumerate(self.updates):
+            try:
+                stmt = ast.parse(text.strip()).body
+            except SyntaxError as exc:
+                _fail(self.name, f"updates[{n}]", f"{text!r} is not a statement ({exc.msg})")
+            if (
+                len(stmt) != 1
+                or not isinstance(stmt[0], ast.AugAssign)
+                or not isinstance(stmt[0].op, (ast.Add, ast.Sub))
+                or not isinstance(stmt[0].target, ast.Subscript)
+                or not isinstance(stmt[0].target.value, ast.Name)
+                or stmt[0].target.value.id != "out"
+            ):
+                _fail(
+                    self.name,
+                    f"updates[{n}]",
+                    f"{text!r} must read 'out[...] += expr' or 'out[...] -= expr'",
+                )
+            target = stmt[0].target.slice
+            targets = list(target.elts) if isinstance(target, ast.Tuple) else [target]
+            if len(targets) != len(self.out_shape):
+                _fail(
+                    self.name,
+                    f"updates[{n}]",
+                    f"indexes out with {len(targets)} subscripts, out has {len(self.out_shape)} axes",
+                )
+            for t in targets:
+                if _names(t) - known - loops:
+                    _fail(
+                        self.name,
+                        f"updates[{n}]",
+                        f"subscript {ast.unparse(t)!r} uses unknown names",
+                    )
+            value = stmt[0].value
+            if _names(value) - known - loops - CONSTANTS:
+                _fail(
+                    self.name,
+                    f"updates[{n}]",
+                    f"value uses unknown names {sorted(_names(value) - known - loops - CONSTANTS)}",
+                )
+            if _calls(value) - FUNCTIONS:
+                _fail(self.name, f"updates[{n}]", f"calls {sorted(_calls(value) - FUNCTIONS)}")
+            sign = "+" if isinstance(stmt[0].op, ast.Add) else "-"
+            self.parsed_updates.append((targets, sign, value))
+        if "xp" not in self.skip and "xp" not in self.bodies:
+            _fail(
+                self.name,
+                "bodies",
+                "the array API has no accumulating scatter-add: give an 'xp' body "
+                "(e.g. a one-hot contraction) or skip xp with a reason",
+            )
+
+    @property
+    def loop_names(self) -> list[str]:
+        return list(self.loops)
+
+    def race_free_outer(self) -> bool:
+        """True when every update writes ``out[..., outer, ...]`` with the outermost loop index bare.
+
+        Then two iterations of the outer loop never write the same element, so the loop can
+        run in parallel without atomics.
+        """
+        outer = self.loop_names[0]
+        for targets, _, _ in self.parsed_updates:
+            if not any(isinstance(t, ast.Name) and t.id == outer for t in targets):
+                return False
+        return True
+
+
+@dataclass
+class Composite(Kernel):
+    """A short body of array code over ``xp`` that may call other kernels.
+
+    ``body``: Python statements ending in ``return``; names are arguments, ``xp`` and kernel
+    names from ``calls``. ``bodies``: per-backend replacements for backends whose library
+    offers something the others lack (JAX's sparse BCOO); prefer one ``body``.
+    """
+
+    body: str = ""
+    jit: bool = True
+
+    kind = "composite"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.body and any(b not in self.bodies for b in self.backends()):
+            _fail(self.name, "body", "needs a body (or one per backend in 'bodies')")
+        if self.body:
+            try:
+                tree = ast.parse(self.body)
+            except SyntaxError as exc:
+                _fail(self.name, "body", f"not valid Python ({exc.msg})")
+            if not any(isinstance(n, ast.Return) for n in ast.walk(tree)):
+                _fail(self.name, "body", "must end in a return statement")
+
+
+@dataclass
+class Alias:
+    """Another public name for ``target`` (same arguments, same result)."""
+
+    name: str
+    target: str
+    doc: str = ""
+    spec_file: str = ""
+
+    kind = "alias"
+
+    def __post_init__(self):
+        if not self.name.isidentifier() or not self.target.isidentifier():
+            raise SpecError(f"alias {self.name!r} -> {self.target!r}: both must be identifiers")

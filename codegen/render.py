@@ -1,0 +1,358 @@
+"""Load the specs, prepare a per-backend view of each kernel, render, format, write or check."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import expr as ex
+from .model import BACKENDS, Alias, Kernel, SpecError
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_DIR = ROOT / "kernels_spec"
+OUT_DIR = ROOT / "generated"
+TEMPLATES = Path(__file__).with_name("templates")
+REGENERATE = "nox -s generate  (or: python -m codegen)"
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+@dataclass
+class Spec:
+    path: Path
+    kernels: list  # Kernel and Alias objects
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+def load_spec(path: Path) -> Spec:
+    """Import one spec file and validate its ``KERNELS`` list; errors name the file."""
+    module_name = f"_autojax_spec_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except SpecError as exc:
+        raise SpecError(f"{path.name}: {exc}") from None
+    except Exception as exc:
+        raise SpecError(f"{path.name}: could not be loaded: {type(exc).__name__}: {exc}") from exc
+    kernels = getattr(module, "KERNELS", None)
+    if not isinstance(kernels, list) or not kernels:
+        raise SpecError(f"{path.name}: field 'KERNELS' must be a non-empty list of kernels")
+    for item in kernels:
+        if not isinstance(item, (Kernel, Alias)):
+            raise SpecError(
+                f"{path.name}: field 'KERNELS' holds {type(item).__name__}, not a kernel"
+            )
+        item.spec_file = path.name
+    return Spec(path, kernels)
+
+
+def load_specs(spec_dir: Path = SPEC_DIR) -> list[Spec]:
+    specs = [load_spec(p) for p in sorted(spec_dir.glob("*.py")) if not p.name.startswith("_")]
+    seen: dict[str, str] = {}
+    for spec in specs:
+        for item in spec.kernels:
+            if item.name in seen:
+                raise SpecError(
+                    f"{spec.path.name}: kernel '{item.name}' is also defined in {seen[item.name]}"
+                )
+            seen[item.name] = spec.path.name
+    everything = {k.name: k for s in specs for k in s.kernels}
+    for spec in specs:
+        for item in spec.kernels:
+            if isinstance(item, Alias) and item.target not in everything:
+                raise SpecError(
+                    f"{spec.path.name}: alias '{item.name}', field 'target': no kernel '{item.target}'"
+                )
+            for call in getattr(item, "calls", []):
+                if call not in everything:
+                    raise SpecError(
+                        f"{spec.path.name}: kernel '{item.name}', field 'calls': no kernel '{call}'"
+                    )
+    return specs
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def _decl_kwargs(kernel: Kernel) -> str:
+    return ", ".join(f'{a}="{t}"' for a, t in kernel.args.items())
+
+
+def _size_symbols_used(kernel: Kernel, texts) -> list[str]:
+    used = set()
+    for text in texts:
+        used |= ex.names(text)
+    return [s for s in kernel.sizes if s in used and kernel.sizes[s]]
+
+
+def _index_map_view(k, backend):
+    names = k.index_names
+    extents = k.extents
+    texts = [*extents, k.expr, *k.lets.values()] + ([k.reduce[1]] if k.reduce else [])
+    lets = [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()]
+    view = {
+        "sizes": k.size_lines(_size_symbols_used(k, texts)),
+        "lets": lets,
+        "index": list(zip(names, extents)),
+        "shape": "(" + ", ".join(extents) + ",)",
+        "dtype": {"f8": "float64", "b1": "bool_"}[k.out_dtype]
+        if backend == "numba"
+        else {"f8": "float64", "b1": "bool"}[k.out_dtype],
+        "expr": ex.lower(k.expr, backend),
+        "reduce": k.reduce,
+        "symmetric": k.symmetric,
+        "ndim": len(names),
+    }
+    if backend != "numba":
+        # vectorised: every index becomes an integer array on its own axis
+        axes = names + ([k.reduce[0]] if k.reduce else [])
+        view["iotas"] = [
+            (n, e, "(" + ", ".join(e if j == i else "1" for j in range(len(axes))) + ")")
+            for i, (n, e) in enumerate(zip(axes, extents + ([k.reduce[1]] if k.reduce else [])))
+        ]
+        view["out_size"] = " * ".join(f"({e})" for e in extents)
+    return view
+
+
+def _scatter_view(k, backend):
+    texts = [*k.loops.values(), *k.out_shape, *k.stops.values(), *k.updates]
+    loops = list(k.loops.items())
+    updates = []
+    for targets, sign, value in k.parsed_updates:
+        updates.append(
+            {
+                "targets": [ex.lower(t, backend) for t in targets],
+                "bare": [isinstance(t, ast.Name) and t.id in k.loops for t in targets],
+                "sign": sign,
+                "value": ex.lower(value, backend),
+            }
+        )
+    view = {
+        "sizes": k.size_lines(_size_symbols_used(k, texts)),
+        "loops": loops,
+        "stops": {i: ex.lower(c, backend) for i, c in k.stops.items()},
+        "shape": "(" + ", ".join(k.out_shape) + ",)",
+        "out_shape": list(k.out_shape),
+        "updates": updates,
+        "parallel": k.race_free_outer(),
+    }
+    if backend != "numba":
+        n = len(loops)
+        view["iotas"] = [
+            (name, extent, "(" + ", ".join("-1" if j == i else "1" for j in range(n)) + ")", i)
+            for i, (name, extent) in enumerate(loops)
+        ]
+        view["inner_size"] = " * ".join(f"({e})" for _, e in loops[1:]) or "1"
+        view["loop_shape"] = "(" + ", ".join(["_n"] + [e for _, e in loops[1:]]) + ",)"
+    return view
+
+
+def _composite_view(k, backend, private):
+    body = k.body_for(backend)
+    tree = ast.parse(body)
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in k.calls:
+                return ast.copy_location(ast.Name(private(node.id), node.ctx), node)
+            return node
+
+    tree = Rename().visit(tree)
+    return {"body": ast.unparse(ast.fix_missing_locations(tree)).splitlines()}
+
+
+def kernel_view(k: Kernel, backend: str) -> dict:
+    private = lambda name: f"_{name.lstrip('_')}_impl"
+    kind = k.kind_for(backend)
+    view = {
+        "k": k,
+        "name": k.name,
+        "impl": private(k.name),
+        "kind": kind,
+        "signature": ", ".join(k.arg_names),
+        "decls": _decl_kwargs(k),
+        "static": k.static_args,
+        "array_args": k.array_args,
+        "summary": k.doc.strip().splitlines()[0],
+        "doc_rest": [line.rstrip() for line in k.doc.strip().splitlines()[1:]],
+        "params": k.params_doc(),
+        "returns_doc": k.returns_doc,
+        "method": k.method,
+        "family": k.family,
+    }
+    if kind == "index_map":
+        view.update(_index_map_view(k, backend))
+    elif kind == "scatter":
+        view.update(_scatter_view(k, backend))
+    else:
+        view.update(_composite_view(k, backend, private))
+    return view
+
+
+def _imports_for(spec: Spec, backend: str, where: dict[str, str]) -> list[tuple[str, str]]:
+    """(module stem, private name) of kernels from other spec files that composites call."""
+    out = set()
+    for k in spec.kernels:
+        if isinstance(k, Kernel) and backend in k.backends():
+            for call in k.calls:
+                if where[call] != spec.stem:
+                    out.add((where[call], f"_{call.lstrip('_')}_impl"))
+    return sorted(out)
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.globals["regenerate"] = REGENERATE
+    return env
+
+
+def render_all(specs: list[Spec]) -> dict[str, str]:
+    """Relative path -> text of every generated file."""
+    env = environment()
+    files: dict[str, str] = {}
+    where = {k.name: s.stem for s in specs for k in s.kernels}
+    kernels = {k.name: k for s in specs for k in s.kernels}
+    capability = {}
+    for backend in BACKENDS:
+        exported: list[tuple[str, list[str]]] = []
+        for spec in specs:
+            views, aliases = [], []
+            for item in spec.kernels:
+                if isinstance(item, Alias):
+                    target = kernels[item.target]
+                    if backend in target.backends():
+                        aliases.append(item)
+                elif backend in item.backends():
+                    views.append(kernel_view(item, backend))
+            if not views and not aliases:
+                continue
+            template = env.get_template(f"{backend}/module.py.j2")
+            files[f"{backend}/{spec.stem}.py"] = template.render(
+                backend=backend,
+                spec=spec,
+                views=views,
+                aliases=aliases,
+                imports=_imports_for(spec, backend, where),
+                template_name=f"codegen/templates/{backend}/",
+            )
+            exported.append(
+                (
+                    spec.stem,
+                    [v["name"] for v in views if not v["name"].startswith("_")]
+                    + [a.name for a in aliases],
+                )
+            )
+        files[f"{backend}/__init__.py"] = env.get_template("package_init.py.j2").render(
+            backend=backend, exported=exported
+        )
+    for spec in specs:
+        for item in spec.kernels:
+            if isinstance(item, Alias):
+                target = kernels[item.target]
+                capability[item.name] = {
+                    "spec": spec.path.name,
+                    "family": target.family,
+                    "method": target.method,
+                    "alias_of": item.target,
+                    "args": list(target.args),
+                    "skip": dict(target.skip),
+                }
+            else:
+                capability[item.name] = {
+                    "spec": spec.path.name,
+                    "family": item.family,
+                    "method": item.method,
+                    "alias_of": None,
+                    "args": list(item.args),
+                    "skip": dict(item.skip),
+                }
+    files["capabilities.py"] = env.get_template("capabilities.py.j2").render(
+        capability=capability, backends=BACKENDS
+    )
+    files["__init__.py"] = env.get_template("generated_init.py.j2").render()
+    return {path: _format(text, path) for path, text in files.items()}
+
+
+def _format(text: str, path: str) -> str:
+    """ruff-format the text so regeneration is byte-for-byte stable."""
+    ruff = shutil.which("ruff")
+    cmd = [ruff] if ruff else [sys.executable, "-m", "ruff"]
+    result = subprocess.run(
+        [*cmd, "format", "--quiet", "--line-length", "100", "--stdin-filename", path, "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"ruff could not format generated {path}:\n{result.stderr}\n--- text ---\n{text}"
+        )
+    return result.stdout
+
+
+def write(files: dict[str, str], out_dir: Path = OUT_DIR) -> list[str]:
+    """Write the files; remove generated .py files no spec produces any more."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for rel, text in files.items():
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            changed.append(rel)
+    for path in out_dir.rglob("*.py"):
+        rel = path.relative_to(out_dir).as_posix()
+        if rel not in files:
+            path.unlink()
+            changed.append(f"{rel} (removed)")
+    return changed
+
+
+def check(files: dict[str, str], out_dir: Path = OUT_DIR) -> str:
+    """A unified diff between what would be generated and what is committed ('' when equal)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write(files, Path(tmp))
+        diffs = []
+        current = (
+            {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*.py")}
+            if out_dir.exists()
+            else set()
+        )
+        for rel in sorted(set(files) | current):
+            new = (Path(tmp) / rel).read_text().splitlines(keepends=True) if rel in files else []
+            old = (out_dir / rel).read_text().splitlines(keepends=True) if rel in current else []
+            if new != old:
+                diffs.extend(
+                    difflib.unified_diff(
+                        old, new, f"generated/{rel} (committed)", f"generated/{rel} (from specs)"
+                    )
+                )
+        return "".join(diffs)
+
+
+__all__ = ["load_specs", "render_all", "write", "check", "SpecError"]

@@ -1,0 +1,17 @@
+"""Vectorised JAX kernels, generated from ``kernels_spec/`` (see ``generated/jax/``).
+
+autojax computes in float64. Importing this module turns on JAX's x64 mode
+(``jax.config.update("jax_enable_x64", True)``) unless the environment variable
+``AUTOJAX_JAX_ENABLE_X64=0`` is set; with x64 off, every kernel raises a clear
+``TypeError`` instead of silently computing in float32.
+"""
+
+import os as _os
+
+import jax as _jax
+
+if _os.environ.get("AUTOJAX_JAX_ENABLE_X64", "1") != "0":
+    _jax.config.update("jax_enable_x64", True)
+
+from autojax.generated.jax import *  # noqa: E402, F403
+from autojax.generated.jax import __all__  # noqa: E402, F401

@@ -1,0 +1,8 @@
+"""Loop-style Numba kernels, generated from ``kernels_spec/`` (see ``generated/numba/``).
+
+Kernels compile on first call and are cached on disk (``cache=True``): importing this
+module compiles nothing.
+"""
+
+from autojax.generated.numba import *  # noqa: F403
+from autojax.generated.numba import __all__  # noqa: F401
