@@ -8,9 +8,11 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
-from autojax._runtime import require_x64
+from autojax._runtime import chunk_size, require_x64
 from autojax._validate import validated
+
 
 xp = jnp
 

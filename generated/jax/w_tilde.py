@@ -13,6 +13,7 @@ from jax import lax
 from autojax._runtime import chunk_size, require_x64
 from autojax._validate import validated
 
+
 xp = jnp
 
 

@@ -8,9 +8,9 @@ from .geometry import (
     mask_2d_circular_from,
 )
 from .w_tilde import (
-    w_compact_curvature_interferometer_from,
-    w_tilde_curvature_interferometer_from,
     w_tilde_data_interferometer_from,
+    w_tilde_curvature_interferometer_from,
+    w_compact_curvature_interferometer_from,
     w_tilde_via_compact_from,
 )
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from autojax._validate import validated
 
+
 xp = np
 
 

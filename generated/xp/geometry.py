@@ -4,7 +4,10 @@
 # regenerate: nox -s generate  (or: python -m codegen)
 """Array-API kernels generated from ``kernels_spec/geometry.py``: any namespace, chunked in Python."""
 
+from array_api_compat import array_namespace
+from array_api_compat import device as _device
 
+from autojax._runtime import chunk_size
 from autojax._validate import validated
 
 
