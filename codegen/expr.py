@@ -55,4 +55,5 @@ def _copy(node):
 
 
 def names(text: str) -> set[str]:
-    return {n.id for n in ast.walk(ast.parse(text, mode="eval")) if isinstance(n, ast.Name)}
+    """Names an expression or statement mentions."""
+    return {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}

@@ -14,7 +14,19 @@ REFERENCE_NAME = {
 }
 
 #: Kernels whose result is not a plain array; their own tests cover them.
-SPECIAL = {"mapping_matrix_from_BCOO"}
+SPECIAL: set[str] = set()
+
+
+def skip_reason(backend: str, kernel: str) -> str:
+    """Why ``backend`` lacks ``kernel``: the spec's reason, or that it is not specified for it."""
+    from autojax.generated.capabilities import KERNELS
+
+    entry = KERNELS.get(kernel)
+    if backend == "original":
+        return f"original has no {kernel} (upstream has no such function)"
+    if entry is None:
+        return f"{kernel} is original-only (no spec; the generated backends use the compact form)"
+    return entry["skip"].get(backend, f"{backend} has no {kernel}")
 
 
 def reference_function(kernel: str):

@@ -3,8 +3,27 @@
 # template: codegen/templates/package_init.py.j2
 # regenerate: nox -s generate  (or: python -m codegen)
 
+from .curvature import (
+    curvature_matrix_via_w_tilde_from,
+    curvature_matrix_via_w_wilde_sparse_mapping_matrix_from,
+    curvature_matrix_via_w_compact_sparse_mapping_matrix_from,
+    curvature_matrix_via_w_tilde_sparse_mapping_matrix_from,
+    curvature_matrix_via_w_tilde_curvature_preload_interferometer_from,
+)
 from .geometry import (
     mask_2d_centres_from,
+)
+from .inversion import (
+    constant_regularization_matrix_from,
+    reconstruction_positive_negative_from,
+    noise_normalization_complex_from,
+    log_likelihood_function_via_w_tilde_from,
+    log_likelihood_function_via_w_compact_from,
+)
+from .mapping import (
+    mapping_matrix_from,
+    data_vector_from,
+    sparse_mapping_matrix_transpose_matmul,
 )
 from .w_tilde import (
     w_tilde_data_interferometer_from,
@@ -14,7 +33,20 @@ from .w_tilde import (
 )
 
 __all__ = [
+    "curvature_matrix_via_w_tilde_from",
+    "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_tilde_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",
     "mask_2d_centres_from",
+    "constant_regularization_matrix_from",
+    "reconstruction_positive_negative_from",
+    "noise_normalization_complex_from",
+    "log_likelihood_function_via_w_tilde_from",
+    "log_likelihood_function_via_w_compact_from",
+    "mapping_matrix_from",
+    "data_vector_from",
+    "sparse_mapping_matrix_transpose_matmul",
     "w_tilde_data_interferometer_from",
     "w_tilde_curvature_interferometer_from",
     "w_compact_curvature_interferometer_from",

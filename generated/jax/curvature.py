@@ -1,0 +1,558 @@
+# This file is generated: DO NOT EDIT.
+# JAX backend, kernels of spec kernels_spec/curvature.py
+# template: codegen/templates/jax/
+# regenerate: nox -s generate  (or: python -m codegen)
+"""JAX kernels generated from ``kernels_spec/curvature.py``: vectorised, ``lax.scan`` over chunks."""
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from autojax._runtime import chunk_size, require_x64
+from autojax._validate import validated
+
+from .mapping import _mapping_matrix_from_BCOO_impl
+from .mapping import _mapping_matrix_from_impl
+from .mapping import _sparse_mapping_matrix_transpose_matmul_impl
+from .w_tilde import _w_tilde_via_compact_from_impl
+
+xp = jnp
+
+
+@partial(jax.jit, static_argnames=[])
+def _curvature_matrix_via_w_tilde_from_impl(w_tilde, mapping_matrix):
+    return mapping_matrix.T @ (w_tilde @ mapping_matrix)
+
+
+@validated(convert="keep", w_tilde="f8[M,M]", mapping_matrix="f8[M,S]")
+def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
+    """``F = T^T W T`` with dense W-tilde and dense mapping matrix.
+
+    Method: ``dense`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_tilde
+        float64 array of shape (M, M)
+    mapping_matrix
+        float64 array of shape (M, S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    require_x64("curvature_matrix_via_w_tilde_from")
+    return _curvature_matrix_via_w_tilde_from_impl(w_tilde, mapping_matrix)
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
+    w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+):
+    M = w_tilde.shape[0]
+    B = pix_indexes_for_sub_slim_index.shape[1]
+    S = pixels
+    b = jnp.arange(M).reshape((1, -1, 1))
+    j = jnp.arange(B).reshape((1, 1, -1))
+    _outer = M
+    _chunk = chunk_size((M) * (B), _outer)
+
+    def _step(out, c):
+        a = c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1))
+        live = a < _outer
+        a = jnp.minimum(a, _outer - 1)
+        live = live & (
+            jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=2) > 0
+        )
+        live = jnp.broadcast_to(
+            live,
+            (
+                _chunk,
+                M,
+                B,
+            ),
+        )
+        out = out.at[
+            jnp.broadcast_to(a, live.shape),
+            jnp.where(live, pix_indexes_for_sub_slim_index[b, j], 0),
+        ].add(jnp.where(live, w_tilde[a, b] * pix_weights_for_sub_slim_index[b, j], 0.0))
+        return out, None
+
+    out, _ = lax.scan(
+        _step,
+        jnp.zeros(
+            (
+                M,
+                S,
+            ),
+            dtype=jnp.float64,
+        ),
+        jnp.arange(-(-_outer // _chunk)),
+    )
+    return out
+
+
+@validated(
+    convert="keep",
+    w_tilde="f8[M,M]",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def _w_tilde_matmul_sparse_mapping_matrix_from(
+    w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+):
+    """``W T`` (M, S) from dense W-tilde and the sparse rows of T.
+
+    Method: ``direct`` (family ``sparse_matmul``).
+
+    Parameters
+    ----------
+    w_tilde
+        float64 array of shape (M, M)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (M, S)
+    """
+
+    require_x64("_w_tilde_matmul_sparse_mapping_matrix_from")
+    return _w_tilde_matmul_sparse_mapping_matrix_from_impl(
+        w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
+    w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+):
+    omega = _w_tilde_matmul_sparse_mapping_matrix_from_impl(
+        w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+    return _sparse_mapping_matrix_transpose_matmul_impl(
+        omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+
+
+@validated(
+    convert="keep",
+    w_tilde="f8[M,M]",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
+    w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+):
+    """``F = T^T (W T)`` from dense W-tilde and the sparse rows of T (the seed's spelling, "wilde").
+
+    Method: ``sparse`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_tilde
+        float64 array of shape (M, M)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    require_x64("curvature_matrix_via_w_wilde_sparse_mapping_matrix_from")
+    return _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
+        w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _w_compact_matmul_sparse_mapping_matrix_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    N = w_compact.shape[0]
+    M = native_index_for_slim_index.shape[0]
+    B = pix_indexes_for_sub_slim_index.shape[1]
+    S = pixels
+    b = jnp.arange(M).reshape((1, -1, 1))
+    j = jnp.arange(B).reshape((1, 1, -1))
+    _outer = M
+    _chunk = chunk_size((M) * (B), _outer)
+
+    def _step(out, c):
+        a = c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1))
+        live = a < _outer
+        a = jnp.minimum(a, _outer - 1)
+        live = live & (
+            jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=2) > 0
+        )
+        live = jnp.broadcast_to(
+            live,
+            (
+                _chunk,
+                M,
+                B,
+            ),
+        )
+        out = out.at[
+            jnp.broadcast_to(a, live.shape),
+            jnp.where(live, pix_indexes_for_sub_slim_index[b, j], 0),
+        ].add(
+            jnp.where(
+                live,
+                w_compact[
+                    jnp.abs(native_index_for_slim_index[a, 0] - native_index_for_slim_index[b, 0]),
+                    jnp.where(
+                        native_index_for_slim_index[a, 0] >= native_index_for_slim_index[b, 0],
+                        native_index_for_slim_index[a, 1] - native_index_for_slim_index[b, 1],
+                        native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1],
+                    )
+                    + N
+                    - 1,
+                ]
+                * pix_weights_for_sub_slim_index[b, j],
+                0.0,
+            )
+        )
+        return out, None
+
+    out, _ = lax.scan(
+        _step,
+        jnp.zeros(
+            (
+                M,
+                S,
+            ),
+            dtype=jnp.float64,
+        ),
+        jnp.arange(-(-_outer // _chunk)),
+    )
+    return out
+
+
+@validated(
+    convert="keep",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def _w_compact_matmul_sparse_mapping_matrix_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """``W T`` (M, S), reading W-tilde from the compact form and T from its sparse rows.
+
+    Method: ``compact`` (family ``sparse_matmul``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (M, S)
+    """
+
+    require_x64("_w_compact_matmul_sparse_mapping_matrix_from")
+    return _w_compact_matmul_sparse_mapping_matrix_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    omega = _w_compact_matmul_sparse_mapping_matrix_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+    return _sparse_mapping_matrix_transpose_matmul_impl(
+        omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+
+
+@validated(
+    convert="keep",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """``F = T^T (W T)`` from the compact form and sparse T, in two passes.
+
+    Method: ``compact_sparse`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    require_x64("curvature_matrix_via_w_compact_sparse_mapping_matrix_from")
+    return _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    N = w_compact.shape[0]
+    M = native_index_for_slim_index.shape[0]
+    B = pix_indexes_for_sub_slim_index.shape[1]
+    S = pixels
+    i = jnp.arange(B).reshape((1, -1, 1, 1))
+    b = jnp.arange(M).reshape((1, 1, -1, 1))
+    j = jnp.arange(B).reshape((1, 1, 1, -1))
+    _outer = M
+    _chunk = chunk_size((B) * (M) * (B), _outer)
+
+    def _step(out, c):
+        a = c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1, 1))
+        live = a < _outer
+        a = jnp.minimum(a, _outer - 1)
+        live = live & (
+            jnp.cumprod((pix_indexes_for_sub_slim_index[a, i] >= 0).astype(jnp.int32), axis=1) > 0
+        )
+        live = live & (
+            jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=3) > 0
+        )
+        live = jnp.broadcast_to(
+            live,
+            (
+                _chunk,
+                B,
+                M,
+                B,
+            ),
+        )
+        out = out.at[
+            jnp.where(live, pix_indexes_for_sub_slim_index[a, i], 0),
+            jnp.where(live, pix_indexes_for_sub_slim_index[b, j], 0),
+        ].add(
+            jnp.where(
+                live,
+                w_compact[
+                    jnp.abs(native_index_for_slim_index[a, 0] - native_index_for_slim_index[b, 0]),
+                    jnp.where(
+                        native_index_for_slim_index[a, 0] >= native_index_for_slim_index[b, 0],
+                        native_index_for_slim_index[a, 1] - native_index_for_slim_index[b, 1],
+                        native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1],
+                    )
+                    + N
+                    - 1,
+                ]
+                * pix_weights_for_sub_slim_index[a, i]
+                * pix_weights_for_sub_slim_index[b, j],
+                0.0,
+            )
+        )
+        return out, None
+
+    out, _ = lax.scan(
+        _step,
+        jnp.zeros(
+            (
+                S,
+                S,
+            ),
+            dtype=jnp.float64,
+        ),
+        jnp.arange(-(-_outer // _chunk)),
+    )
+    return out
+
+
+@validated(
+    convert="keep",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """F in one pass over image-pixel pairs (a, b) and their mappings (i, j).
+
+    ``F[pix[a,i], pix[b,j]] += W[a,b] w[a,i] w[b,j]``: the least memory, the most flops.
+
+    Method: ``compact_sparse_direct`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    require_x64("curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from")
+    return _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    mapping = _mapping_matrix_from_BCOO_impl(
+        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+    w_tilde = _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index)
+    tw = mapping.T @ w_tilde
+    return mapping.T @ tw.T
+
+
+@validated(
+    convert="keep",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """F with T as a JAX BCOO sparse matrix and W-tilde expanded from the compact form.
+
+    Method: ``compact_sparse_BCOO`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    require_x64("curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO")
+    return _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+curvature_matrix_via_w_tilde_sparse_mapping_matrix_from = (
+    curvature_matrix_via_w_wilde_sparse_mapping_matrix_from
+)
+"""Alias of ``curvature_matrix_via_w_wilde_sparse_mapping_matrix_from``: the correctly spelled name."""
+
+curvature_matrix_via_w_tilde_curvature_preload_interferometer_from = (
+    curvature_matrix_via_w_compact_sparse_mapping_matrix_from
+)
+"""Alias of ``curvature_matrix_via_w_compact_sparse_mapping_matrix_from``: the upstream name, served by the compact form (arguments as the compact method)."""

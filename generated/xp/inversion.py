@@ -1,0 +1,351 @@
+# This file is generated: DO NOT EDIT.
+# array-API backend, kernels of spec kernels_spec/inversion.py
+# template: codegen/templates/xp/
+# regenerate: nox -s generate  (or: python -m codegen)
+"""Array-API kernels generated from ``kernels_spec/inversion.py``: any namespace, chunked in Python."""
+
+from array_api_compat import array_namespace
+from array_api_compat import device as _device
+
+from autojax._runtime import chunk_size
+from autojax._validate import validated
+
+from .curvature import _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl
+from .curvature import _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl
+from .mapping import _mapping_matrix_from_impl
+
+
+def _neighbor_adjacency_from_impl(neighbors):
+    xp = array_namespace(neighbors)
+    valid = xp.cumulative_prod(xp.astype(neighbors >= 0, xp.int64), axis=1) > 0
+    hit = (
+        neighbors[:, :, None]
+        == xp.arange(neighbors.shape[0], device=neighbors.device)[None, None, :]
+    ) & valid[:, :, None]
+    return xp.sum(xp.astype(hit, xp.float64), axis=1)
+
+
+@validated(convert="keep", neighbors="i8[S,P] in [-1,S)")
+def _neighbor_adjacency_from(neighbors):
+    """Adjacency (S, S) of the source-pixel graph: 1 where j is a neighbour of i (rows end at -1).
+
+    Method: ``direct`` (family ``regularization``).
+
+    Parameters
+    ----------
+    neighbors
+        int64 array of shape (S, P), values in [-1, S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    return _neighbor_adjacency_from_impl(neighbors)
+
+
+def _constant_regularization_matrix_from_impl(coefficient, neighbors, neighbors_sizes):
+    xp = array_namespace(neighbors, neighbors_sizes)
+    c2 = coefficient**2
+    diagonal = 1e-08 + c2 * xp.astype(neighbors_sizes, xp.float64)
+    eye = xp.eye(neighbors.shape[0], dtype=xp.float64)
+    return eye * diagonal[None, :] - c2 * _neighbor_adjacency_from_impl(neighbors)
+
+
+@validated(
+    convert="keep", coefficient="float", neighbors="i8[S,P] in [-1,S)", neighbors_sizes="i8[S]"
+)
+def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes):
+    """Constant regularization H (S, S): ``H[i,i] = 1e-8 + c**2 n_i``; ``H[i,j] -= c**2`` per neighbour j.
+
+    Method: ``direct`` (family ``regularization``).
+
+    Parameters
+    ----------
+    coefficient
+        float
+    neighbors
+        int64 array of shape (S, P), values in [-1, S)
+    neighbors_sizes
+        int64 array of shape (S,)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    return _constant_regularization_matrix_from_impl(coefficient, neighbors, neighbors_sizes)
+
+
+def _reconstruction_positive_negative_from_impl(data_vector, curvature_reg_matrix):
+    xp = array_namespace(data_vector, curvature_reg_matrix)
+    return xp.linalg.solve(curvature_reg_matrix, data_vector)
+
+
+@validated(convert="keep", data_vector="f8[S]", curvature_reg_matrix="f8[S,S]")
+def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
+    """Solve ``(F + H) s = D`` for the source s (S,); values may be negative.
+
+    Method: ``direct`` (family ``reconstruction``).
+
+    Parameters
+    ----------
+    data_vector
+        float64 array of shape (S,)
+    curvature_reg_matrix
+        float64 array of shape (S, S)
+
+    Returns
+    -------
+    float64 array of shape (S,)
+    """
+
+    return _reconstruction_positive_negative_from_impl(data_vector, curvature_reg_matrix)
+
+
+def _noise_normalization_complex_from_impl(noise_map):
+    xp = array_namespace(noise_map)
+    return xp.sum(
+        xp.log(2 * xp.pi * xp.real(noise_map) ** 2) + xp.log(2 * xp.pi * xp.imag(noise_map) ** 2)
+    )
+
+
+@validated(convert="keep", noise_map="c16[K]")
+def noise_normalization_complex_from(noise_map):
+    """``sum_k log(2 pi Re(sigma_k)**2) + log(2 pi Im(sigma_k)**2)``.
+
+    Method: ``direct`` (family ``noise_normalization``).
+
+    Parameters
+    ----------
+    noise_map
+        complex128 array of shape (K,)
+
+    Returns
+    -------
+    float
+    """
+
+    return _noise_normalization_complex_from_impl(noise_map)
+
+
+def _log_likelihood_function_via_w_tilde_from_impl(
+    dirty_image,
+    data,
+    noise_map,
+    w_tilde,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+):
+    xp = array_namespace(
+        dirty_image,
+        data,
+        noise_map,
+        w_tilde,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+    )
+    pixels = neighbors.shape[0]
+    mapping = _mapping_matrix_from_impl(
+        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+    curvature = _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
+        w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+    data_vector = mapping.T @ dirty_image
+    regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
+    curvature_reg = curvature + regularization
+    reconstruction = xp.linalg.solve(curvature_reg, data_vector)
+    chi_squared = xp.sum(
+        xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2
+    )
+    return -0.5 * (
+        chi_squared
+        - xp.sum(reconstruction * data_vector)
+        + xp.linalg.slogdet(curvature_reg)[1]
+        - xp.linalg.slogdet(regularization)[1]
+        + _noise_normalization_complex_from_impl(noise_map)
+    )
+
+
+@validated(
+    convert="keep",
+    dirty_image="f8[M]",
+    data="c16[K]",
+    noise_map="c16[K]",
+    w_tilde="f8[M,M]",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    neighbors="i8[S,P] in [-1,S)",
+    neighbors_sizes="i8[S]",
+)
+def log_likelihood_function_via_w_tilde_from(
+    dirty_image,
+    data,
+    noise_map,
+    w_tilde,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+):
+    """Log evidence of the linear inversion from dense W-tilde (the MCMC step).
+
+    ``-0.5 (chi2_data - s.D + logdet(F+H) - logdet(H) + noise_norm)`` with T from the sparse
+    mapping, F = T^T W T by the sparse method, H constant with coefficient 1.
+
+    Method: ``w_tilde`` (family ``log_likelihood``).
+
+    Parameters
+    ----------
+    dirty_image
+        float64 array of shape (M,)
+    data
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    w_tilde
+        float64 array of shape (M, M)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    neighbors
+        int64 array of shape (S, P), values in [-1, S)
+    neighbors_sizes
+        int64 array of shape (S,)
+
+    Returns
+    -------
+    float
+    """
+
+    return _log_likelihood_function_via_w_tilde_from_impl(
+        dirty_image,
+        data,
+        noise_map,
+        w_tilde,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+    )
+
+
+def _log_likelihood_function_via_w_compact_from_impl(
+    dirty_image,
+    data,
+    noise_map,
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+):
+    xp = array_namespace(
+        dirty_image,
+        data,
+        noise_map,
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+    )
+    pixels = neighbors.shape[0]
+    mapping = _mapping_matrix_from_impl(
+        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+    curvature = _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+    data_vector = mapping.T @ dirty_image
+    regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
+    curvature_reg = curvature + regularization
+    reconstruction = xp.linalg.solve(curvature_reg, data_vector)
+    chi_squared = xp.sum(
+        xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2
+    )
+    return -0.5 * (
+        chi_squared
+        - xp.sum(reconstruction * data_vector)
+        + xp.linalg.slogdet(curvature_reg)[1]
+        - xp.linalg.slogdet(regularization)[1]
+        + _noise_normalization_complex_from_impl(noise_map)
+    )
+
+
+@validated(
+    convert="keep",
+    dirty_image="f8[M]",
+    data="c16[K]",
+    noise_map="c16[K]",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    neighbors="i8[S,P] in [-1,S)",
+    neighbors_sizes="i8[S]",
+)
+def log_likelihood_function_via_w_compact_from(
+    dirty_image,
+    data,
+    noise_map,
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+):
+    """Log evidence as above, with F from the compact form (two-pass compact-sparse method).
+
+    Method: ``w_compact`` (family ``log_likelihood``).
+
+    Parameters
+    ----------
+    dirty_image
+        float64 array of shape (M,)
+    data
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    neighbors
+        int64 array of shape (S, P), values in [-1, S)
+    neighbors_sizes
+        int64 array of shape (S,)
+
+    Returns
+    -------
+    float
+    """
+
+    return _log_likelihood_function_via_w_compact_from_impl(
+        dirty_image,
+        data,
+        noise_map,
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+    )

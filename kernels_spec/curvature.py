@@ -1,0 +1,142 @@
+"""The curvature matrix ``F = T^T W T`` (S, S), by every method the seed benchmarks.
+
+- ``dense``: dense W-tilde and dense T;
+- ``sparse``: dense W-tilde, sparse T (two custom products);
+- ``compact_sparse``: W-tilde read from the compact form, sparse T (two passes, W T then T^T);
+- ``compact_sparse_direct``: one loop over image-pixel pairs and their mappings (least memory);
+- ``compact_sparse_BCOO``: JAX's sparse BCOO products.
+"""
+
+from codegen.model import Alias, Composite, Scatter
+
+PIX = "i8[M,B] in [-1,S)"
+ROW_A, ROW_B = "native_index_for_slim_index[a, 0]", "native_index_for_slim_index[b, 0]"
+COL_A, COL_B = "native_index_for_slim_index[a, 1]", "native_index_for_slim_index[b, 1]"
+# W[a, b] read from the compact form (KERNELS.md: C[|dr|, (dc if dr >= 0 else -dc) + N - 1])
+W_AB = f"w_compact[abs({ROW_A} - {ROW_B}), where({ROW_A} >= {ROW_B}, {COL_A} - {COL_B}, {COL_B} - {COL_A}) + N - 1]"
+COMPACT_ARGS = {
+    "w_compact": "f8[N,W]",
+    "native_index_for_slim_index": "i8[M,2] in [0,N)",
+    "pix_indexes_for_sub_slim_index": PIX,
+    "pix_weights_for_sub_slim_index": "f8[M,B]",
+    "pixels": "int -> S",
+}
+NO_XP_SCATTER = "the array API has no accumulating scatter-add; a one-hot form needs O(M^2 B^2) memory"
+
+KERNELS = [
+    Composite(
+        name="curvature_matrix_via_w_tilde_from",
+        doc="``F = T^T W T`` with dense W-tilde and dense mapping matrix.",
+        args={"w_tilde": "f8[M,M]", "mapping_matrix": "f8[M,S]"},
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="dense",
+        body="return mapping_matrix.T @ (w_tilde @ mapping_matrix)",
+    ),
+    Scatter(
+        name="_w_tilde_matmul_sparse_mapping_matrix_from",
+        doc="``W T`` (M, S) from dense W-tilde and the sparse rows of T.",
+        args={"w_tilde": "f8[M,M]", "pix_indexes_for_sub_slim_index": PIX, "pix_weights_for_sub_slim_index": "f8[M,B]", "pixels": "int -> S"},
+        returns="f8[M,S]",
+        family="sparse_matmul",
+        loops={"a": "M", "b": "M", "j": "B"},
+        out_shape=("M", "S"),
+        stops={"j": "pix_indexes_for_sub_slim_index[b, j] >= 0"},
+        updates=["out[a, pix_indexes_for_sub_slim_index[b, j]] += w_tilde[a, b] * pix_weights_for_sub_slim_index[b, j]"],
+        calls=["mapping_matrix_from"],
+        bodies={
+            "xp": "return w_tilde @ mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)",
+        },
+    ),
+    Composite(
+        name="curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
+        doc="""``F = T^T (W T)`` from dense W-tilde and the sparse rows of T (the seed's spelling, "wilde").""",
+        args={"w_tilde": "f8[M,M]", "pix_indexes_for_sub_slim_index": PIX, "pix_weights_for_sub_slim_index": "f8[M,B]", "pixels": "int -> S"},
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="sparse",
+        calls=["_w_tilde_matmul_sparse_mapping_matrix_from", "sparse_mapping_matrix_transpose_matmul"],
+        body="""
+omega = _w_tilde_matmul_sparse_mapping_matrix_from(w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+""",
+    ),
+    Alias(
+        name="curvature_matrix_via_w_tilde_sparse_mapping_matrix_from",
+        target="curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
+        doc="the correctly spelled name",
+    ),
+    Scatter(
+        name="_w_compact_matmul_sparse_mapping_matrix_from",
+        doc="``W T`` (M, S), reading W-tilde from the compact form and T from its sparse rows.",
+        args=COMPACT_ARGS,
+        returns="f8[M,S]",
+        family="sparse_matmul",
+        method="compact",
+        loops={"a": "M", "b": "M", "j": "B"},
+        out_shape=("M", "S"),
+        stops={"j": "pix_indexes_for_sub_slim_index[b, j] >= 0"},
+        updates=[f"out[a, pix_indexes_for_sub_slim_index[b, j]] += {W_AB} * pix_weights_for_sub_slim_index[b, j]"],
+        calls=["w_tilde_via_compact_from", "mapping_matrix_from"],
+        bodies={
+            "xp": """
+w_tilde = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
+return w_tilde @ mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+""",
+        },
+    ),
+    Composite(
+        name="curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+        doc="``F = T^T (W T)`` from the compact form and sparse T, in two passes.",
+        args=COMPACT_ARGS,
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="compact_sparse",
+        calls=["_w_compact_matmul_sparse_mapping_matrix_from", "sparse_mapping_matrix_transpose_matmul"],
+        body="""
+omega = _w_compact_matmul_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+""",
+    ),
+    Alias(
+        name="curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",
+        target="curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+        doc="the upstream name, served by the compact form (arguments as the compact method)",
+    ),
+    Scatter(
+        name="curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from",
+        doc="""F in one pass over image-pixel pairs (a, b) and their mappings (i, j).
+
+``F[pix[a,i], pix[b,j]] += W[a,b] w[a,i] w[b,j]``: the least memory, the most flops.""",
+        args=COMPACT_ARGS,
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="compact_sparse_direct",
+        loops={"a": "M", "i": "B", "b": "M", "j": "B"},
+        out_shape=("S", "S"),
+        stops={"i": "pix_indexes_for_sub_slim_index[a, i] >= 0", "j": "pix_indexes_for_sub_slim_index[b, j] >= 0"},
+        updates=[
+            "out[pix_indexes_for_sub_slim_index[a, i], pix_indexes_for_sub_slim_index[b, j]] += "
+            f"{W_AB} * pix_weights_for_sub_slim_index[a, i] * pix_weights_for_sub_slim_index[b, j]"
+        ],
+        skip={"xp": NO_XP_SCATTER},
+    ),
+    Composite(
+        name="curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO",
+        doc="F with T as a JAX BCOO sparse matrix and W-tilde expanded from the compact form.",
+        args=COMPACT_ARGS,
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="compact_sparse_BCOO",
+        skip={"numba": "BCOO is JAX's sparse format", "xp": "BCOO is JAX's sparse format"},
+        calls=["w_tilde_via_compact_from", "mapping_matrix_from_BCOO"],
+        bodies={
+            "jax": """
+mapping = mapping_matrix_from_BCOO(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+w_tilde = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
+tw = mapping.T @ w_tilde
+return mapping.T @ tw.T
+"""
+        },
+    ),
+]

@@ -1,0 +1,118 @@
+"""Regularization, the linear solve, the noise normalisation and the log-likelihood (the MCMC step)."""
+
+from codegen.model import Composite, Scatter
+
+PIX = "i8[M,B] in [-1,S)"
+
+LIKELIHOOD_TAIL = """
+data_vector = mapping.T @ dirty_image
+regularization = constant_regularization_matrix_from(1.0, neighbors, neighbors_sizes)
+curvature_reg = curvature + regularization
+reconstruction = xp.linalg.solve(curvature_reg, data_vector)
+chi_squared = xp.sum(xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2)
+return -0.5 * (
+    chi_squared
+    - xp.sum(reconstruction * data_vector)
+    + xp.linalg.slogdet(curvature_reg)[1]
+    - xp.linalg.slogdet(regularization)[1]
+    + noise_normalization_complex_from(noise_map)
+)
+"""
+LIKELIHOOD_CALLS = ["mapping_matrix_from", "constant_regularization_matrix_from", "noise_normalization_complex_from"]
+LIKELIHOOD_ARGS = {
+    "pix_indexes_for_sub_slim_index": PIX,
+    "pix_weights_for_sub_slim_index": "f8[M,B]",
+    "neighbors": "i8[S,P] in [-1,S)",
+    "neighbors_sizes": "i8[S]",
+}
+
+KERNELS = [
+    Scatter(
+        name="_neighbor_adjacency_from",
+        doc="Adjacency (S, S) of the source-pixel graph: 1 where j is a neighbour of i (rows end at -1).",
+        args={"neighbors": "i8[S,P] in [-1,S)"},
+        returns="f8[S,S]",
+        family="regularization",
+        loops={"i": "S", "p": "P"},
+        out_shape=("S", "S"),
+        stops={"p": "neighbors[i, p] >= 0"},
+        updates=["out[i, neighbors[i, p]] += 1.0"],
+        bodies={
+            "xp": """
+valid = xp.cumulative_prod(xp.astype(neighbors >= 0, xp.int64), axis=1) > 0
+hit = (neighbors[:, :, None] == xp.arange(neighbors.shape[0], device=neighbors.device)[None, None, :]) & valid[:, :, None]
+return xp.sum(xp.astype(hit, xp.float64), axis=1)
+"""
+        },
+    ),
+    Composite(
+        name="constant_regularization_matrix_from",
+        doc="""Constant regularization H (S, S): ``H[i,i] = 1e-8 + c**2 n_i``; ``H[i,j] -= c**2`` per neighbour j.""",
+        args={"coefficient": "float", "neighbors": "i8[S,P] in [-1,S)", "neighbors_sizes": "i8[S]"},
+        returns="f8[S,S]",
+        family="regularization",
+        calls=["_neighbor_adjacency_from"],
+        body="""
+c2 = coefficient**2
+diagonal = 1e-8 + c2 * xp.astype(neighbors_sizes, xp.float64)
+eye = xp.eye(neighbors.shape[0], dtype=xp.float64)
+return eye * diagonal[None, :] - c2 * _neighbor_adjacency_from(neighbors)
+""",
+    ),
+    Composite(
+        name="reconstruction_positive_negative_from",
+        doc="Solve ``(F + H) s = D`` for the source s (S,); values may be negative.",
+        args={"data_vector": "f8[S]", "curvature_reg_matrix": "f8[S,S]"},
+        returns="f8[S]",
+        family="reconstruction",
+        body="return xp.linalg.solve(curvature_reg_matrix, data_vector)",
+    ),
+    Composite(
+        name="noise_normalization_complex_from",
+        doc="``sum_k log(2 pi Re(sigma_k)**2) + log(2 pi Im(sigma_k)**2)``.",
+        args={"noise_map": "c16[K]"},
+        returns="float",
+        family="noise_normalization",
+        body="return xp.sum(xp.log(2 * xp.pi * xp.real(noise_map) ** 2) + xp.log(2 * xp.pi * xp.imag(noise_map) ** 2))",
+    ),
+    Composite(
+        name="log_likelihood_function_via_w_tilde_from",
+        doc="""Log evidence of the linear inversion from dense W-tilde (the MCMC step).
+
+``-0.5 (chi2_data - s.D + logdet(F+H) - logdet(H) + noise_norm)`` with T from the sparse
+mapping, F = T^T W T by the sparse method, H constant with coefficient 1.""",
+        args={"dirty_image": "f8[M]", "data": "c16[K]", "noise_map": "c16[K]", "w_tilde": "f8[M,M]", **LIKELIHOOD_ARGS},
+        returns="float",
+        family="log_likelihood",
+        method="w_tilde",
+        calls=[*LIKELIHOOD_CALLS, "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from"],
+        body="""
+pixels = neighbors.shape[0]
+mapping = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+curvature = curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+"""
+        + LIKELIHOOD_TAIL,
+    ),
+    Composite(
+        name="log_likelihood_function_via_w_compact_from",
+        doc="Log evidence as above, with F from the compact form (two-pass compact-sparse method).",
+        args={
+            "dirty_image": "f8[M]",
+            "data": "c16[K]",
+            "noise_map": "c16[K]",
+            "w_compact": "f8[N,W]",
+            "native_index_for_slim_index": "i8[M,2] in [0,N)",
+            **LIKELIHOOD_ARGS,
+        },
+        returns="float",
+        family="log_likelihood",
+        method="w_compact",
+        calls=[*LIKELIHOOD_CALLS, "curvature_matrix_via_w_compact_sparse_mapping_matrix_from"],
+        body="""
+pixels = neighbors.shape[0]
+mapping = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+curvature = curvature_matrix_via_w_compact_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+"""
+        + LIKELIHOOD_TAIL,
+    ),
+]
