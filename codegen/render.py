@@ -262,8 +262,7 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
             exported.append(
                 (
                     spec.stem,
-                    [v["name"] for v in views if not v["name"].startswith("_")]
-                    + [a.name for a in aliases],
+                    [v["name"] for v in views] + [a.name for a in aliases],
                 )
             )
         files[f"{backend}/__init__.py"] = env.get_template("package_init.py.j2").render(

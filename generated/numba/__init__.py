@@ -5,7 +5,9 @@
 
 from .curvature import (
     curvature_matrix_via_w_tilde_from,
+    _w_tilde_matmul_sparse_mapping_matrix_from,
     curvature_matrix_via_w_wilde_sparse_mapping_matrix_from,
+    _w_compact_matmul_sparse_mapping_matrix_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from,
     curvature_matrix_via_w_tilde_sparse_mapping_matrix_from,
@@ -16,6 +18,7 @@ from .geometry import (
     mask_2d_circular_from,
 )
 from .inversion import (
+    _neighbor_adjacency_from,
     constant_regularization_matrix_from,
     reconstruction_positive_negative_from,
     noise_normalization_complex_from,
@@ -36,13 +39,16 @@ from .w_tilde import (
 
 __all__ = [
     "curvature_matrix_via_w_tilde_from",
+    "_w_tilde_matmul_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
+    "_w_compact_matmul_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from",
     "curvature_matrix_via_w_tilde_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",
     "mask_2d_centres_from",
     "mask_2d_circular_from",
+    "_neighbor_adjacency_from",
     "constant_regularization_matrix_from",
     "reconstruction_positive_negative_from",
     "noise_normalization_complex_from",

@@ -221,6 +221,22 @@ def w_compact_matmul_sparse_mapping_matrix_from(
     return w_tilde_via_compact_from(w_compact, native_index_for_slim_index) @ t
 
 
+def w_tilde_matmul_sparse_mapping_matrix_from(
+    w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+):
+    return w_tilde @ mapping_matrix_from(
+        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+
+
+def neighbor_adjacency_from(neighbors):
+    valid = _valid(neighbors)
+    rows, cols = np.nonzero(valid)
+    out = np.zeros((neighbors.shape[0], neighbors.shape[0]))
+    np.add.at(out, (rows, neighbors[rows, cols]), 1.0)
+    return out
+
+
 def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes):
     s, p = neighbors.shape
     used = np.arange(p)[None, :] < neighbors_sizes[:, None]
