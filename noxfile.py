@@ -15,6 +15,7 @@ PYTHON = "3.11"
 def tests(session: nox.Session) -> None:
     """Run the test suite (every kernel x backend x dataset against the float64 reference)."""
     session.install("-e", ".[test]")
+    session.run("python", "-m", "codegen", "--check")
     session.run("pytest", *session.posargs)
 
 
@@ -30,6 +31,28 @@ def dataset(session: nox.Session) -> None:
     """Rebuild DataLoaded's .npz from its seed (`-- --check` compares instead of writing)."""
     session.install("-e", ".")
     session.run("python", "-m", "autojax.datasets._loaded_build", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from kernels_spec/ (`-- --check` fails with a diff when stale)."""
+    session.install("-e", ".[codegen]")
+    session.run("python", "-m", "codegen", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def clean(session: nox.Session) -> None:
+    """Remove generated/ (then `nox -s generate` rebuilds it from the specs)."""
+    import shutil
+
+    shutil.rmtree("generated", ignore_errors=True)
+
+
+@nox.session(python=PYTHON)
+def coverage(session: nox.Session) -> None:
+    """Table of every kernel x backend: present, missing (and why), or a different signature."""
+    session.install("-e", ".[jax,xp]")
+    session.run("python", "-m", "autojax.util.mod_diff", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -109,3 +109,7 @@ def assert_close(actual, expected, *, rtol: float = 1e-10, namespace=None, err_m
     assert np.all(np.isfinite(a)), f"{err_msg}: result has non-finite values"
     scale = float(np.max(np.abs(e))) if e.size else 0.0
     np.testing.assert_allclose(a, e, rtol=rtol, atol=rtol * scale, err_msg=err_msg)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the toy spec")

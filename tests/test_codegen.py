@@ -1,0 +1,141 @@
+"""The generator: golden output for a toy spec, malformed specs, and adding a kernel in one file."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen.model import SpecError
+from codegen.render import ROOT, check, load_specs, render_all, write
+
+GOLDEN = Path(__file__).with_name("golden")
+
+# A new kernel, written once: out[i] = sum_k weight_k * sin(x_i * u_k)**2 (a made-up reduction)
+TOY_SPEC = '''
+"""A toy kernel used by the generator's own tests."""
+
+from codegen.model import IndexMap
+
+KERNELS = [
+    IndexMap(
+        name="toy_sine_power_from",
+        doc="out[i] = sum_k weight_k * sin(x_i * u_k)**2.",
+        args={"weights": "f8[K]", "uv_wavelengths": "f8[K,2]", "grid_radians_slim": "f8[M,2]"},
+        returns="f8[M]",
+        index={"i": "M"},
+        reduce=("k", "K"),
+        expr="weights[k] * sin(grid_radians_slim[i, 1] * uv_wavelengths[k, 0]) ** 2",
+    ),
+]
+'''
+
+
+@pytest.fixture()
+def toy(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "toy.py").write_text(TOY_SPEC)
+    return specs
+
+
+def _import(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_generated_files_are_fresh():
+    """`python -m codegen --check`: generated/ is exactly what the specs produce."""
+    diff = check(render_all(load_specs()))
+    assert diff == "", "generated/ is stale; run `nox -s generate`:\n" + diff[:3000]
+
+
+def test_generation_is_byte_for_byte_stable():
+    specs = load_specs()
+    assert render_all(specs) == render_all(specs)
+
+
+def test_golden_toy_output(toy, request):
+    files = render_all(load_specs(toy))
+    for rel in ("numba/toy.py", "jax/toy.py", "xp/toy.py"):
+        golden = GOLDEN / rel.replace("/", "_")
+        if request.config.getoption("--update-golden"):
+            golden.write_text(files[rel])
+        assert golden.exists(), f"no golden file {golden.name}; run pytest --update-golden"
+        assert files[rel] == golden.read_text(), f"{rel} differs from {golden.name} (pytest --update-golden refreshes)"
+
+
+def test_new_kernel_needs_one_file(toy, tmp_path):
+    """Write a spec, generate, import the emitted Numba and JAX modules: they agree with NumPy."""
+    out = tmp_path / "out"
+    write(render_all(load_specs(toy)), out)
+    numba_mod = _import(out / "numba" / "toy.py", "_toy_numba")
+    jax_mod = _import(out / "jax" / "toy.py", "_toy_jax")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(3)
+    weights, uv, grid = rng.random(23), rng.normal(size=(23, 2)), rng.normal(size=(11, 2))
+    expected = np.sin(np.outer(grid[:, 1], uv[:, 0])) ** 2 @ weights
+    np.testing.assert_allclose(numba_mod.toy_sine_power_from(weights, uv, grid), expected, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(jax_mod.toy_sine_power_from(weights, uv, grid)), expected, rtol=1e-12)
+    with pytest.raises(ValueError, match="uv_wavelengths"):
+        numba_mod.toy_sine_power_from(weights, uv[:-1], grid)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("reduce=(\"k\", \"K\"),", "reduce=(\"k\", \"Q\"),"), ["toy.py", "toy_sine_power_from", "reduce", "Q"]),
+        (("\"f8[K]\"", "\"f9[K]\""), ["toy.py", "args.weights", "f9[K]"]),
+        (("** 2\",", "** 2 + bessel(k)\","), ["toy.py", "expr", "bessel"]),
+        (("doc=\"out[i] = sum_k weight_k * sin(x_i * u_k)**2.\",", "doc=\"\","), ["toy.py", "doc"]),
+        (("KERNELS = [", "KERNELS = [] + ["), None),
+    ],
+)
+def test_malformed_spec_names_file_and_field(toy, change, words):
+    text = TOY_SPEC.replace(*change)
+    assert text != TOY_SPEC
+    (toy / "toy.py").write_text(text)
+    if words is None:  # still valid: the change is harmless
+        load_specs(toy)
+        return
+    with pytest.raises(SpecError) as info:
+        load_specs(toy)
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+def test_scatter_without_portable_form_is_rejected(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "bad.py").write_text(
+        textwrap.dedent(
+            """
+            from codegen.model import Scatter
+            KERNELS = [Scatter(name="s", doc="d", args={"idx": "i8[M,B] in [-1,S)", "pixels": "int -> S"},
+                returns="f8[M,S]", loops={"m": "M", "b": "B"}, out_shape=("M", "S"),
+                updates=["out[m, idx[m, b]] += 1.0"])]
+            """
+        )
+    )
+    with pytest.raises(SpecError, match=r"bad.py: kernel 's', field 'bodies'"):
+        load_specs(specs)
+
+
+def test_prange_only_where_race_free():
+    """The generator parallelises the outer loop only when every write indexes out by it."""
+    kernels = {k.name: k for s in load_specs() for k in s.kernels}
+    assert kernels["mapping_matrix_from"].race_free_outer()
+    assert kernels["_w_compact_matmul_sparse_mapping_matrix_from"].race_free_outer()
+    assert not kernels["sparse_mapping_matrix_transpose_matmul"].race_free_outer()
+    assert not kernels["curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from"].race_free_outer()
+    text = (ROOT / "generated" / "numba" / "curvature.py").read_text()
+    assert "parallel=False" in text and "parallel=True" in text
