@@ -21,7 +21,9 @@ COMPACT_ARGS = {
     "pix_weights_for_sub_slim_index": "f8[M,B]",
     "pixels": "int -> S",
 }
-NO_XP_SCATTER = "the array API has no accumulating scatter-add; a one-hot form needs O(M^2 B^2) memory"
+NO_XP_SCATTER = (
+    "the array API has no accumulating scatter-add; a one-hot form needs O(M^2 B^2) memory"
+)
 
 KERNELS = [
     Composite(
@@ -36,13 +38,20 @@ KERNELS = [
     Scatter(
         name="_w_tilde_matmul_sparse_mapping_matrix_from",
         doc="``W T`` (M, S) from dense W-tilde and the sparse rows of T.",
-        args={"w_tilde": "f8[M,M]", "pix_indexes_for_sub_slim_index": PIX, "pix_weights_for_sub_slim_index": "f8[M,B]", "pixels": "int -> S"},
+        args={
+            "w_tilde": "f8[M,M]",
+            "pix_indexes_for_sub_slim_index": PIX,
+            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pixels": "int -> S",
+        },
         returns="f8[M,S]",
         family="sparse_matmul",
         loops={"a": "M", "b": "M", "j": "B"},
         out_shape=("M", "S"),
         stops={"j": "pix_indexes_for_sub_slim_index[b, j] >= 0"},
-        updates=["out[a, pix_indexes_for_sub_slim_index[b, j]] += w_tilde[a, b] * pix_weights_for_sub_slim_index[b, j]"],
+        updates=[
+            "out[a, pix_indexes_for_sub_slim_index[b, j]] += w_tilde[a, b] * pix_weights_for_sub_slim_index[b, j]"
+        ],
         calls=["mapping_matrix_from"],
         bodies={
             "xp": "return w_tilde @ mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)",
@@ -51,11 +60,19 @@ KERNELS = [
     Composite(
         name="curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
         doc="""``F = T^T (W T)`` from dense W-tilde and the sparse rows of T (the seed's spelling, "wilde").""",
-        args={"w_tilde": "f8[M,M]", "pix_indexes_for_sub_slim_index": PIX, "pix_weights_for_sub_slim_index": "f8[M,B]", "pixels": "int -> S"},
+        args={
+            "w_tilde": "f8[M,M]",
+            "pix_indexes_for_sub_slim_index": PIX,
+            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pixels": "int -> S",
+        },
         returns="f8[S,S]",
         family="curvature_matrix",
         method="sparse",
-        calls=["_w_tilde_matmul_sparse_mapping_matrix_from", "sparse_mapping_matrix_transpose_matmul"],
+        calls=[
+            "_w_tilde_matmul_sparse_mapping_matrix_from",
+            "sparse_mapping_matrix_transpose_matmul",
+        ],
         body="""
 omega = _w_tilde_matmul_sparse_mapping_matrix_from(w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
@@ -76,7 +93,9 @@ return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_in
         loops={"a": "M", "b": "M", "j": "B"},
         out_shape=("M", "S"),
         stops={"j": "pix_indexes_for_sub_slim_index[b, j] >= 0"},
-        updates=[f"out[a, pix_indexes_for_sub_slim_index[b, j]] += {W_AB} * pix_weights_for_sub_slim_index[b, j]"],
+        updates=[
+            f"out[a, pix_indexes_for_sub_slim_index[b, j]] += {W_AB} * pix_weights_for_sub_slim_index[b, j]"
+        ],
         calls=["w_tilde_via_compact_from", "mapping_matrix_from"],
         bodies={
             "xp": """
@@ -92,7 +111,10 @@ return w_tilde @ mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights
         returns="f8[S,S]",
         family="curvature_matrix",
         method="compact_sparse",
-        calls=["_w_compact_matmul_sparse_mapping_matrix_from", "sparse_mapping_matrix_transpose_matmul"],
+        calls=[
+            "_w_compact_matmul_sparse_mapping_matrix_from",
+            "sparse_mapping_matrix_transpose_matmul",
+        ],
         body="""
 omega = _w_compact_matmul_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
@@ -114,7 +136,10 @@ return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_in
         method="compact_sparse_direct",
         loops={"a": "M", "i": "B", "b": "M", "j": "B"},
         out_shape=("S", "S"),
-        stops={"i": "pix_indexes_for_sub_slim_index[a, i] >= 0", "j": "pix_indexes_for_sub_slim_index[b, j] >= 0"},
+        stops={
+            "i": "pix_indexes_for_sub_slim_index[a, i] >= 0",
+            "j": "pix_indexes_for_sub_slim_index[b, j] >= 0",
+        },
         updates=[
             "out[pix_indexes_for_sub_slim_index[a, i], pix_indexes_for_sub_slim_index[b, j]] += "
             f"{W_AB} * pix_weights_for_sub_slim_index[a, i] * pix_weights_for_sub_slim_index[b, j]"

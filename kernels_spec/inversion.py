@@ -18,7 +18,11 @@ return -0.5 * (
     + noise_normalization_complex_from(noise_map)
 )
 """
-LIKELIHOOD_CALLS = ["mapping_matrix_from", "constant_regularization_matrix_from", "noise_normalization_complex_from"]
+LIKELIHOOD_CALLS = [
+    "mapping_matrix_from",
+    "constant_regularization_matrix_from",
+    "noise_normalization_complex_from",
+]
 LIKELIHOOD_ARGS = {
     "pix_indexes_for_sub_slim_index": PIX,
     "pix_weights_for_sub_slim_index": "f8[M,B]",
@@ -81,7 +85,13 @@ return eye * diagonal[None, :] - c2 * _neighbor_adjacency_from(neighbors)
 
 ``-0.5 (chi2_data - s.D + logdet(F+H) - logdet(H) + noise_norm)`` with T from the sparse
 mapping, F = T^T W T by the sparse method, H constant with coefficient 1.""",
-        args={"dirty_image": "f8[M]", "data": "c16[K]", "noise_map": "c16[K]", "w_tilde": "f8[M,M]", **LIKELIHOOD_ARGS},
+        args={
+            "dirty_image": "f8[M]",
+            "data": "c16[K]",
+            "noise_map": "c16[K]",
+            "w_tilde": "f8[M,M]",
+            **LIKELIHOOD_ARGS,
+        },
         returns="float",
         family="log_likelihood",
         method="w_tilde",

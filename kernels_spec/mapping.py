@@ -20,13 +20,19 @@ KERNELS = [
     Scatter(
         name="mapping_matrix_from",
         doc="Dense (M, S) mapping matrix T: ``T[m, pix[m, b]] += weight[m, b]`` over each row's valid entries.",
-        args={"pix_indexes_for_sub_slim_index": PIX, "pix_weights_for_sub_slim_index": "f8[M,B]", "pixels": "int -> S"},
+        args={
+            "pix_indexes_for_sub_slim_index": PIX,
+            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pixels": "int -> S",
+        },
         returns="f8[M,S]",
         family="mapping_matrix",
         loops={"m": "M", "b": "B"},
         out_shape=("M", "S"),
         stops={"b": VALID_B},
-        updates=["out[m, pix_indexes_for_sub_slim_index[m, b]] += pix_weights_for_sub_slim_index[m, b]"],
+        updates=[
+            "out[m, pix_indexes_for_sub_slim_index[m, b]] += pix_weights_for_sub_slim_index[m, b]"
+        ],
         bodies={"xp": ONEHOT_T},
     ),
     Composite(
@@ -34,7 +40,11 @@ KERNELS = [
         doc="""The mapping matrix as a ``jax.experimental.sparse.BCOO`` (M, S), B stored entries per row.
 
 Entries after a row's first -1 are stored as explicit zeros at column 0.""",
-        args={"pix_indexes_for_sub_slim_index": PIX, "pix_weights_for_sub_slim_index": "f8[M,B]", "pixels": "int -> S"},
+        args={
+            "pix_indexes_for_sub_slim_index": PIX,
+            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pixels": "int -> S",
+        },
         returns="any",
         family="mapping_matrix",
         method="BCOO",
@@ -64,13 +74,20 @@ return sparse.BCOO((data.reshape(m * b), indices), shape=(m, pixels))
     Scatter(
         name="sparse_mapping_matrix_transpose_matmul",
         doc="``T^T @ matrix`` (S, C) without forming T: each valid mapping adds a scaled row of ``matrix``.",
-        args={"matrix": "f8[M,C]", "pix_indexes_for_sub_slim_index": PIX, "pix_weights_for_sub_slim_index": "f8[M,B]", "pixels": "int -> S"},
+        args={
+            "matrix": "f8[M,C]",
+            "pix_indexes_for_sub_slim_index": PIX,
+            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pixels": "int -> S",
+        },
         returns="f8[S,C]",
         family="sparse_matmul",
         loops={"m": "M", "b": "B", "c": "C"},
         out_shape=("S", "C"),
         stops={"b": VALID_B},
-        updates=["out[pix_indexes_for_sub_slim_index[m, b], c] += pix_weights_for_sub_slim_index[m, b] * matrix[m, c]"],
+        updates=[
+            "out[pix_indexes_for_sub_slim_index[m, b], c] += pix_weights_for_sub_slim_index[m, b] * matrix[m, c]"
+        ],
         calls=["mapping_matrix_from"],
         bodies={
             # one window update per mapping (a whole row of `matrix`), not one per element

@@ -112,4 +112,6 @@ def assert_close(actual, expected, *, rtol: float = 1e-10, namespace=None, err_m
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the toy spec")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden from the toy spec"
+    )

@@ -69,7 +69,9 @@ def test_golden_toy_output(toy, request):
         if request.config.getoption("--update-golden"):
             golden.write_text(files[rel])
         assert golden.exists(), f"no golden file {golden.name}; run pytest --update-golden"
-        assert files[rel] == golden.read_text(), f"{rel} differs from {golden.name} (pytest --update-golden refreshes)"
+        assert files[rel] == golden.read_text(), (
+            f"{rel} differs from {golden.name} (pytest --update-golden refreshes)"
+        )
 
 
 def test_new_kernel_needs_one_file(toy, tmp_path):
@@ -84,8 +86,12 @@ def test_new_kernel_needs_one_file(toy, tmp_path):
     rng = np.random.default_rng(3)
     weights, uv, grid = rng.random(23), rng.normal(size=(23, 2)), rng.normal(size=(11, 2))
     expected = np.sin(np.outer(grid[:, 1], uv[:, 0])) ** 2 @ weights
-    np.testing.assert_allclose(numba_mod.toy_sine_power_from(weights, uv, grid), expected, rtol=1e-12)
-    np.testing.assert_allclose(np.asarray(jax_mod.toy_sine_power_from(weights, uv, grid)), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        numba_mod.toy_sine_power_from(weights, uv, grid), expected, rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        np.asarray(jax_mod.toy_sine_power_from(weights, uv, grid)), expected, rtol=1e-12
+    )
     with pytest.raises(ValueError, match="uv_wavelengths"):
         numba_mod.toy_sine_power_from(weights, uv[:-1], grid)
 
@@ -93,10 +99,13 @@ def test_new_kernel_needs_one_file(toy, tmp_path):
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (("reduce=(\"k\", \"K\"),", "reduce=(\"k\", \"Q\"),"), ["toy.py", "toy_sine_power_from", "reduce", "Q"]),
-        (("\"f8[K]\"", "\"f9[K]\""), ["toy.py", "args.weights", "f9[K]"]),
-        (("** 2\",", "** 2 + bessel(k)\","), ["toy.py", "expr", "bessel"]),
-        (("doc=\"out[i] = sum_k weight_k * sin(x_i * u_k)**2.\",", "doc=\"\","), ["toy.py", "doc"]),
+        (
+            ('reduce=("k", "K"),', 'reduce=("k", "Q"),'),
+            ["toy.py", "toy_sine_power_from", "reduce", "Q"],
+        ),
+        (('"f8[K]"', '"f9[K]"'), ["toy.py", "args.weights", "f9[K]"]),
+        (('** 2",', '** 2 + bessel(k)",'), ["toy.py", "expr", "bessel"]),
+        (('doc="out[i] = sum_k weight_k * sin(x_i * u_k)**2.",', 'doc="",'), ["toy.py", "doc"]),
         (("KERNELS = [", "KERNELS = [] + ["), None),
     ],
 )
@@ -136,6 +145,8 @@ def test_prange_only_where_race_free():
     assert kernels["mapping_matrix_from"].race_free_outer()
     assert kernels["_w_compact_matmul_sparse_mapping_matrix_from"].race_free_outer()
     assert not kernels["sparse_mapping_matrix_transpose_matmul"].race_free_outer()
-    assert not kernels["curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from"].race_free_outer()
+    assert not kernels[
+        "curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from"
+    ].race_free_outer()
     text = (ROOT / "generated" / "numba" / "curvature.py").read_text()
     assert "parallel=False" in text and "parallel=True" in text
