@@ -36,9 +36,16 @@ def reference_function(kernel: str):
     return getattr(ref, REFERENCE_NAME.get(kernel, kernel))
 
 
+_EXPECTED: dict[tuple[str, int], object] = {}
+
+
 def expected(kernel: str, dataset):
-    func = reference_function(kernel)
-    return func(*dataset.args_for(func))
+    """The reference result, computed once per kernel and dataset (datasets are session-wide)."""
+    key = (kernel, id(dataset))
+    if key not in _EXPECTED:
+        func = reference_function(kernel)
+        _EXPECTED[key] = func(*dataset.args_for(func))
+    return _EXPECTED[key]
 
 
 def all_kernels() -> list[str]:
