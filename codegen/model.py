@@ -380,7 +380,6 @@ class Composite(Kernel):
     """
 
     body: str = ""
-    jit: bool = True
 
     kind = "composite"
 

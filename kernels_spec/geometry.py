@@ -15,7 +15,6 @@ return (
     (shape_native[1] - 1) / 2 + centre[1] / pixel_scales[1],
 )
 """,
-        jit=False,
     ),
     IndexMap(
         name="mask_2d_circular_from",
