@@ -110,6 +110,7 @@ class Kernel:
         for arg, text in self.args.items():
             if not arg.isidentifier():
                 _fail(self.name, "args", f"{arg!r} is not an identifier")
+            _check_name(self.name, f"args.{arg}", arg)
             try:
                 self.decls[arg] = parse_decl(text)
             except ValueError as exc:
@@ -191,6 +192,24 @@ class Kernel:
         return self.out_decl.describe()
 
 
+#: names the templates use for their own locals and modules; specs may not reuse them
+RESERVED = frozenset(
+    {"out", "acc", "live", "block", "blocks", "term", "np", "nb", "jnp", "jax", "lax", "xp"}
+    | {"partial", "chunk_size", "require_x64", "validated"}
+)
+
+
+def _check_name(kernel, field_name, name):
+    """Argument, index and loop names must not shadow the templates' own locals."""
+    if name.startswith("_") or name in RESERVED:
+        _fail(
+            kernel,
+            field_name,
+            f"name {name!r} is reserved for the generated code (names starting with '_' and "
+            f"{', '.join(sorted(RESERVED))})",
+        )
+
+
 def _check_extent(kernel, field_name, text, known):
     node = _parse_expr(kernel, field_name, str(text))
     unknown = _names(node) - known
@@ -227,17 +246,20 @@ class IndexMap(Kernel):
             )
         known = self.known_names()
         for name, text in self.lets.items():
+            _check_name(self.name, f"lets.{name}", name)
             node = _parse_expr(self.name, f"lets.{name}", text)
             unknown = _names(node) - known - CONSTANTS
             if unknown:
                 _fail(self.name, f"lets.{name}", f"uses unknown names {sorted(unknown)}")
             known = known | {name}
         for idx, extent in self.index.items():
+            _check_name(self.name, f"index.{idx}", idx)
             _check_extent(self.name, f"index.{idx}", extent, known)
         indices = set(self.index)
         if self.reduce is not None:
             if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
                 _fail(self.name, "reduce", "must be a (name, extent) pair")
+            _check_name(self.name, "reduce", self.reduce[0])
             _check_extent(self.name, "reduce", self.reduce[1], known)
             indices.add(self.reduce[0])
         node = _parse_expr(self.name, "expr", self.expr)
@@ -282,6 +304,7 @@ class Scatter(Kernel):
         if not self.loops:
             _fail(self.name, "loops", "needs at least one loop")
         for idx, extent in self.loops.items():
+            _check_name(self.name, f"loops.{idx}", idx)
             _check_extent(self.name, f"loops.{idx}", extent, known)
         if not self.out_decl.is_array or len(self.out_shape) != len(self.out_decl.shape):
             _fail(self.name, "out_shape", "must give one extent per axis of 'returns'")

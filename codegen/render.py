@@ -108,7 +108,7 @@ def _index_map_view(k, backend):
         "sizes": k.size_lines(_size_symbols_used(k, texts)),
         "lets": lets,
         "index": list(zip(names, extents)),
-        "shape": "(" + ", ".join(extents) + ",)",
+        "shape": _tuple(extents),
         "dtype": {"f8": "float64", "b1": "bool_"}[k.out_dtype]
         if backend == "numba"
         else {"f8": "float64", "b1": "bool"}[k.out_dtype],
@@ -136,7 +136,7 @@ def _scatter_view(k, backend):
         updates.append(
             {
                 "targets": [ex.lower(t, backend) for t in targets],
-                "bare": [isinstance(t, ast.Name) and t.id in k.loops for t in targets],
+                "linear": _linear_index([ex.lower(t, backend) for t in targets], k.out_shape),
                 "sign": sign,
                 "value": ex.lower(value, backend),
             }
@@ -145,20 +145,112 @@ def _scatter_view(k, backend):
         "sizes": k.size_lines(_size_symbols_used(k, texts)),
         "loops": loops,
         "stops": {i: ex.lower(c, backend) for i, c in k.stops.items()},
-        "shape": "(" + ", ".join(k.out_shape) + ",)",
+        "shape": _tuple(k.out_shape),
         "out_shape": list(k.out_shape),
         "updates": updates,
         "parallel": k.race_free_outer(),
     }
     if backend != "numba":
-        n = len(loops)
+        plans = [_window_plan(k, targets, backend) for targets, _, _ in k.parsed_updates]
+        kinds = {None if plan is None else (plan["layout"], plan["order"]) for plan in plans}
+        if len(kinds) != 1:  # updates disagree on the layout: all scatter element-wise
+            plans = [None] * len(plans)
+        layout, order = kinds.pop() if len(kinds) == 1 and None not in kinds else (None, None)
+        # array axes follow `order` (window loops last), so values need no transposing
+        order = order or list(k.loops)
         view["iotas"] = [
-            (name, extent, "(" + ", ".join("-1" if j == i else "1" for j in range(n)) + ")", i)
-            for i, (name, extent) in enumerate(loops)
+            (name, extent, _tuple("-1" if o == name else "1" for o in order), order.index(name))
+            for name, extent in loops
         ]
         view["inner_size"] = " * ".join(f"({e})" for _, e in loops[1:]) or "1"
-        view["loop_shape"] = "(" + ", ".join(["_n"] + [e for _, e in loops[1:]]) + ",)"
+        extents = {name: ("_chunk" if i == 0 else e) for i, (name, e) in enumerate(loops)}
+        view["loop_shape"] = _tuple(extents[name] for name in order)
+        for update, plan in zip(updates, plans):
+            update["window"] = plan
+        # out is accumulated with gathered axes first and window axes last (contiguous)
+        view["layout"] = layout
+        view["acc_size"] = " * ".join(f"({e})" for e in k.out_shape)
+        view["acc_shape"] = _tuple(k.out_shape[p] for p in layout) if layout else view["shape"]
+        view["restore"] = (
+            _tuple(str(layout.index(p)) for p in range(len(layout)))
+            if layout and list(layout) != sorted(layout)
+            else None
+        )
+        view["blocks"] = _block_axis(k, plans)
+        if view["blocks"] is not None:
+            view["block_shape"] = _tuple(
+                "_chunk" if i == view["blocks"] else k.out_shape[p] for i, p in enumerate(layout)
+            )
+            view["padded_shape"] = _tuple(
+                "-1" if i == view["blocks"] else k.out_shape[p] for i, p in enumerate(layout)
+            )
     return view
+
+
+def _linear_index(targets: list[str], shape) -> str:
+    """Row-major flat position of ``out[targets]`` (Horner form: ((t0) * n1 + t1) * n2 + t2)."""
+    text = f"({targets[0]})"
+    for t, n in zip(targets[1:], shape[1:]):
+        text = f"({text} * ({n}) + ({t}))"
+    return text
+
+
+def _tuple(items) -> str:
+    """Python source of a tuple (the trailing comma only where one item needs it)."""
+    items = list(items)
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _window_plan(k, targets, backend):
+    """How a vectorised backend applies ``out[targets] += value`` as a windowed scatter.
+
+    A target that is a bare loop index spanning its whole axis, used by no other target,
+    needs no index array: that axis is a window (a slice). The other ("gathered") targets
+    get one flat index array each over the remaining loops, so the scatter adds one window
+    per gathered element instead of one element. The accumulator holds the gathered axes
+    first and the window axes last (``layout``, a permutation of out's axes), so windows are
+    contiguous in memory. Returns None when no target is a window or none is gathered
+    (then the update scatters element by element).
+    """
+    loop_names = list(k.loops)
+    uses = [ex.names(ast.unparse(t)) & set(loop_names) for t in targets]
+    window = {}
+    for pos, t in enumerate(targets):
+        if isinstance(t, ast.Name) and k.loops.get(t.id) == k.out_shape[pos]:
+            if not any(t.id in u for q, u in enumerate(uses) if q != pos):
+                window[pos] = t.id
+    gathered = [pos for pos in range(len(targets)) if pos not in window]
+    if not window or not gathered:
+        return None
+    extents = {name: ("_chunk" if i == 0 else e) for i, (name, e) in enumerate(k.loops.items())}
+    windows = [window[p] for p in sorted(window)]
+    order = [name for name in loop_names if name not in windows] + windows
+    return {
+        "layout": tuple(gathered + sorted(window)),
+        "order": tuple(order),
+        "index": [ex.lower(targets[p], backend) for p in gathered],
+        "index_shape": _tuple("1" if name in windows else extents[name] for name in order),
+        "value_shape": _tuple(["-1"] + [extents[w] for w in windows]),
+    }
+
+
+def _block_axis(k, plans):
+    """Axis of the accumulator the outermost loop fills as a window in every update, else None.
+
+    Then each chunk of the outer loop owns a block of ``out`` and the scan stacks the blocks
+    instead of adding into one carried array.
+    """
+    outer = next(iter(k.loops))
+    axes = set()
+    for (targets, _, _), plan in zip(k.parsed_updates, plans):
+        if plan is None:
+            return None
+        pos = [p for p, t in enumerate(targets) if isinstance(t, ast.Name) and t.id == outer]
+        window_positions = plan["layout"][len(plan["index"]) :]
+        if len(pos) != 1 or pos[0] not in window_positions:
+            return None
+        axes.add(plan["layout"].index(pos[0]))
+    return axes.pop() if len(axes) == 1 else None
 
 
 def _composite_view(k, backend, private):

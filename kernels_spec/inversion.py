@@ -5,7 +5,7 @@ from codegen.model import Composite, Scatter
 PIX = "i8[M,B] in [-1,S)"
 
 LIKELIHOOD_TAIL = """
-data_vector = mapping.T @ dirty_image
+data_vector = dirty_image @ mapping
 regularization = constant_regularization_matrix_from(1.0, neighbors, neighbors_sizes)
 curvature_reg = curvature + regularization
 reconstruction = xp.linalg.solve(curvature_reg, data_vector)

@@ -69,7 +69,7 @@ return sparse.BCOO((data.reshape(m * b), indices), shape=(m, pixels))
         args={"mapping_matrix": "f8[M,S]", "dirty_image": "f8[M]"},
         returns="f8[S]",
         family="data_vector",
-        body="return mapping_matrix.T @ dirty_image",
+        body="return dirty_image @ mapping_matrix",
     ),
     Scatter(
         name="sparse_mapping_matrix_transpose_matmul",
@@ -90,14 +90,6 @@ return sparse.BCOO((data.reshape(m * b), indices), shape=(m, pixels))
         ],
         calls=["mapping_matrix_from"],
         bodies={
-            # one window update per mapping (a whole row of `matrix`), not one per element
-            "jax": """
-valid = xp.cumprod(pix_indexes_for_sub_slim_index >= 0, axis=1) > 0
-rows = xp.where(valid, pix_indexes_for_sub_slim_index, 0).reshape(-1)
-weights = xp.where(valid, pix_weights_for_sub_slim_index, 0.0)
-values = (weights[:, :, None] * matrix[:, None, :]).reshape(-1, matrix.shape[1])
-return xp.zeros((pixels, matrix.shape[1]), dtype=matrix.dtype).at[rows].add(values)
-""",
             "xp": """
 mapping = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 return mapping.T @ matrix

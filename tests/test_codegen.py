@@ -34,12 +34,56 @@ KERNELS = [
 ]
 '''
 
+# Scatter-adds in the three shapes the JAX template lowers differently: the outer loop as a
+# window axis (blocks), an inner loop as a window axis after the gathered one (a transposed
+# value), and no window at all (element by element); -1 ends a row of idx early.
+SCATTER_SPEC = '''
+"""Toy scatter kernels used by the generator's own tests."""
+
+from codegen.model import Scatter
+
+ARGS = {"x": "f8[M,N]", "idx": "i8[N,B] in [-1,S)", "w": "f8[N,B]", "pixels": "int -> S"}
+SKIP = {"xp": "toy: exercises the Numba and JAX scatter lowerings only"}
+
+KERNELS = [
+    Scatter(
+        name="toy_rows_from",
+        doc="out[m, idx[n, b]] += x[m, n] w[n, b]: the outer loop is a window axis.",
+        args=ARGS, returns="f8[M,S]", loops={"m": "M", "n": "N", "b": "B"}, out_shape=("M", "S"),
+        stops={"b": "idx[n, b] >= 0"}, updates=["out[m, idx[n, b]] += x[m, n] * w[n, b]"], skip=SKIP,
+    ),
+    Scatter(
+        name="toy_columns_from",
+        doc="out[idx[n, b], m] -= x[m, n] w[n, b]: an inner loop is a window axis.",
+        args=ARGS, returns="f8[S,M]", loops={"n": "N", "m": "M", "b": "B"}, out_shape=("S", "M"),
+        stops={"b": "idx[n, b] >= 0"}, updates=["out[idx[n, b], m] -= x[m, n] * w[n, b]"], skip=SKIP,
+    ),
+    Scatter(
+        name="toy_pairs_from",
+        doc="out[idx[n, b], idx[n, c]] += w[n, b] w[n, c]: both axes gathered.",
+        args={"idx": "i8[N,B] in [-1,S)", "w": "f8[N,B]", "pixels": "int -> S"},
+        returns="f8[S,S]", loops={"n": "N", "b": "B", "c": "B"}, out_shape=("S", "S"),
+        stops={"b": "idx[n, b] >= 0", "c": "idx[n, c] >= 0"},
+        updates=["out[idx[n, b], idx[n, c]] += w[n, b] * w[n, c]"], skip=SKIP,
+    ),
+]
+'''
+
+
+def _toy_scatter_expected(x, idx, w, pixels):
+    valid = np.cumprod(idx >= 0, axis=1) > 0
+    t = np.zeros((idx.shape[0], pixels))
+    for n, b in zip(*np.nonzero(valid)):
+        t[n, idx[n, b]] += w[n, b]
+    return {"toy_rows_from": x @ t, "toy_columns_from": -(x @ t).T, "toy_pairs_from": t.T @ t}
+
 
 @pytest.fixture()
 def toy(tmp_path):
     specs = tmp_path / "specs"
     specs.mkdir()
     (specs / "toy.py").write_text(TOY_SPEC)
+    (specs / "toy_scatter.py").write_text(SCATTER_SPEC)
     return specs
 
 
@@ -64,7 +108,13 @@ def test_generation_is_byte_for_byte_stable():
 
 def test_golden_toy_output(toy, request):
     files = render_all(load_specs(toy))
-    for rel in ("numba/toy.py", "jax/toy.py", "xp/toy.py"):
+    for rel in (
+        "numba/toy.py",
+        "jax/toy.py",
+        "xp/toy.py",
+        "numba/toy_scatter.py",
+        "jax/toy_scatter.py",
+    ):
         golden = GOLDEN / rel.replace("/", "_")
         if request.config.getoption("--update-golden"):
             golden.write_text(files[rel])
@@ -94,6 +144,35 @@ def test_new_kernel_needs_one_file(toy, tmp_path):
     )
     with pytest.raises(ValueError, match="uv_wavelengths"):
         numba_mod.toy_sine_power_from(weights, uv[:-1], grid)
+
+
+@pytest.mark.parametrize(("m", "n", "b", "s"), [(7, 13, 3, 5), (1, 40, 1, 97), (300, 9, 4, 2)])
+@pytest.mark.parametrize("budget", [None, 37])
+def test_scatter_lowerings_agree(toy, tmp_path, monkeypatch, m, n, b, s, budget):
+    """Each JAX scatter lowering (blocks, window, element-wise) matches Numba and NumPy,
+    in one chunk and in many chunks with a ragged last one (a budget of 37 elements)."""
+    if budget is not None:
+        monkeypatch.setattr("autojax._runtime.CHUNK_BUDGET", budget)
+        monkeypatch.setattr("autojax._runtime.SCATTER_BUDGET", budget)
+    out = tmp_path / "out"
+    write(render_all(load_specs(toy)), out)
+    numba_mod = _import(out / "numba" / "toy_scatter.py", f"_toy_scatter_numba_{m}_{budget}")
+    jax_mod = _import(out / "jax" / "toy_scatter.py", f"_toy_scatter_jax_{m}_{budget}")
+    jax_text = (out / "jax" / "toy_scatter.py").read_text()
+    assert "return None, block" in jax_text  # toy_rows_from stacks blocks
+    assert "out = out.at[_index0].subtract(" in jax_text  # toy_columns_from scatters windows
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(m)
+    x, w = rng.normal(size=(m, n)), rng.random((n, b))
+    idx = rng.integers(0, s, size=(n, b))
+    idx[rng.random(n) < 0.4, rng.integers(0, b)] = -1  # some rows end early
+    expected = _toy_scatter_expected(x, idx, w, s)
+    for name, want in expected.items():
+        args = (idx, w, s) if name == "toy_pairs_from" else (x, idx, w, s)
+        np.testing.assert_allclose(getattr(numba_mod, name)(*args), want, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(getattr(jax_mod, name)(*args)), want, atol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -38,3 +38,32 @@ def test_kernel_inputs_are_not_modified(backend):
         for a, b in zip(args, before):
             if isinstance(a, np.ndarray):
                 np.testing.assert_array_equal(a, b, err_msg=f"{kernel} modified an input")
+
+
+@pytest.mark.parametrize("name", ["small-K1-ragged", "S>>M"])
+def test_jax_kernels_in_many_chunks(monkeypatch, name):
+    """JAX kernels scan K (or the outer loop) in chunks; force many, with a ragged last one.
+
+    With a budget of 5,003 elements every chunked kernel takes several steps on these
+    datasets; retracing (``jax.clear_caches``) makes the new budget take effect.
+    """
+    jax = pytest.importorskip("jax")
+    from conftest import get_dataset
+
+    import autojax.jax as backend
+
+    ds = get_dataset(name)
+    monkeypatch.setattr("autojax._runtime.CHUNK_BUDGET", 5003)
+    monkeypatch.setattr("autojax._runtime.SCATTER_BUDGET", 5003)
+    jax.clear_caches()
+    try:
+        for kernel in all_kernels():
+            func = getattr(backend, kernel, None)
+            if func is None:
+                continue
+            result = func(*ds.args_for(func))
+            if hasattr(result, "todense"):
+                result = result.todense()
+            assert_close(result, expected(kernel, ds), err_msg=f"jax.{kernel} in chunks on {name}")
+    finally:
+        jax.clear_caches()

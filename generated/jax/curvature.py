@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from autojax._runtime import chunk_size, require_x64
+from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
 from .mapping import _mapping_matrix_from_BCOO_impl
@@ -55,44 +55,32 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     M = w_tilde.shape[0]
     B = pix_indexes_for_sub_slim_index.shape[1]
     S = pixels
-    b = jnp.arange(M).reshape((1, -1, 1))
-    j = jnp.arange(B).reshape((1, 1, -1))
+    b = jnp.arange(M).reshape((-1, 1, 1))
+    j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
-    _chunk = chunk_size((M) * (B), _outer)
+    _chunk = scatter_chunk_size((M) * (B), _outer)
 
-    def _step(out, c):
-        a = c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1))
+    def _step(_, _c):
+        a = _c * _chunk + jnp.arange(_chunk).reshape((1, 1, -1))
         live = a < _outer
         a = jnp.minimum(a, _outer - 1)
         live = live & (
-            jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=2) > 0
+            jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=1) > 0
         )
-        live = jnp.broadcast_to(
-            live,
-            (
-                _chunk,
-                M,
-                B,
-            ),
+        live = jnp.broadcast_to(live, (M, B, _chunk))
+        block = jnp.zeros((S, _chunk), dtype=jnp.float64)
+        _index0 = jnp.broadcast_to(pix_indexes_for_sub_slim_index[b, j], (M, B, 1)).reshape(-1)
+        _value = jnp.broadcast_to(
+            jnp.where(live, w_tilde[a, b] * pix_weights_for_sub_slim_index[b, j], 0.0),
+            (M, B, _chunk),
         )
-        out = out.at[
-            jnp.broadcast_to(a, live.shape),
-            jnp.where(live, pix_indexes_for_sub_slim_index[b, j], 0),
-        ].add(jnp.where(live, w_tilde[a, b] * pix_weights_for_sub_slim_index[b, j], 0.0))
-        return out, None
+        block = block.at[_index0].add(_value.reshape((-1, _chunk)))
+        return None, block
 
-    out, _ = lax.scan(
-        _step,
-        jnp.zeros(
-            (
-                M,
-                S,
-            ),
-            dtype=jnp.float64,
-        ),
-        jnp.arange(-(-_outer // _chunk)),
-    )
-    return out
+    _, blocks = scan_chunks(_step, None, -(-_outer // _chunk))
+    out = jnp.moveaxis(blocks, 0, 1).reshape((S, -1))
+    out = lax.slice_in_dim(out, 0, _outer, axis=1)
+    return jnp.transpose(out, (1, 0))
 
 
 @validated(
@@ -191,30 +179,22 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     M = native_index_for_slim_index.shape[0]
     B = pix_indexes_for_sub_slim_index.shape[1]
     S = pixels
-    b = jnp.arange(M).reshape((1, -1, 1))
-    j = jnp.arange(B).reshape((1, 1, -1))
+    b = jnp.arange(M).reshape((-1, 1, 1))
+    j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
-    _chunk = chunk_size((M) * (B), _outer)
+    _chunk = scatter_chunk_size((M) * (B), _outer)
 
-    def _step(out, c):
-        a = c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1))
+    def _step(_, _c):
+        a = _c * _chunk + jnp.arange(_chunk).reshape((1, 1, -1))
         live = a < _outer
         a = jnp.minimum(a, _outer - 1)
         live = live & (
-            jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=2) > 0
+            jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=1) > 0
         )
-        live = jnp.broadcast_to(
-            live,
-            (
-                _chunk,
-                M,
-                B,
-            ),
-        )
-        out = out.at[
-            jnp.broadcast_to(a, live.shape),
-            jnp.where(live, pix_indexes_for_sub_slim_index[b, j], 0),
-        ].add(
+        live = jnp.broadcast_to(live, (M, B, _chunk))
+        block = jnp.zeros((S, _chunk), dtype=jnp.float64)
+        _index0 = jnp.broadcast_to(pix_indexes_for_sub_slim_index[b, j], (M, B, 1)).reshape(-1)
+        _value = jnp.broadcast_to(
             jnp.where(
                 live,
                 w_compact[
@@ -229,22 +209,16 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
                 ]
                 * pix_weights_for_sub_slim_index[b, j],
                 0.0,
-            )
-        )
-        return out, None
-
-    out, _ = lax.scan(
-        _step,
-        jnp.zeros(
-            (
-                M,
-                S,
             ),
-            dtype=jnp.float64,
-        ),
-        jnp.arange(-(-_outer // _chunk)),
-    )
-    return out
+            (M, B, _chunk),
+        )
+        block = block.at[_index0].add(_value.reshape((-1, _chunk)))
+        return None, block
+
+    _, blocks = scan_chunks(_step, None, -(-_outer // _chunk))
+    out = jnp.moveaxis(blocks, 0, 1).reshape((S, -1))
+    out = lax.slice_in_dim(out, 0, _outer, axis=1)
+    return jnp.transpose(out, (1, 0))
 
 
 @validated(
@@ -377,10 +351,10 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
     b = jnp.arange(M).reshape((1, 1, -1, 1))
     j = jnp.arange(B).reshape((1, 1, 1, -1))
     _outer = M
-    _chunk = chunk_size((B) * (M) * (B), _outer)
+    _chunk = scatter_chunk_size((B) * (M) * (B), _outer)
 
-    def _step(out, c):
-        a = c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1, 1))
+    def _step(out, _c):
+        a = _c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1, 1))
         live = a < _outer
         a = jnp.minimum(a, _outer - 1)
         live = live & (
@@ -389,19 +363,11 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
         live = live & (
             jnp.cumprod((pix_indexes_for_sub_slim_index[b, j] >= 0).astype(jnp.int32), axis=3) > 0
         )
-        live = jnp.broadcast_to(
-            live,
-            (
-                _chunk,
-                B,
-                M,
-                B,
-            ),
+        live = jnp.broadcast_to(live, (_chunk, B, M, B))
+        _index = (
+            (pix_indexes_for_sub_slim_index[a, i]) * (S) + (pix_indexes_for_sub_slim_index[b, j])
         )
-        out = out.at[
-            jnp.where(live, pix_indexes_for_sub_slim_index[a, i], 0),
-            jnp.where(live, pix_indexes_for_sub_slim_index[b, j], 0),
-        ].add(
+        out = out.at[jnp.where(live, _index, 0).reshape(-1)].add(
             jnp.where(
                 live,
                 w_compact[
@@ -417,21 +383,13 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
                 * pix_weights_for_sub_slim_index[a, i]
                 * pix_weights_for_sub_slim_index[b, j],
                 0.0,
-            )
+            ).reshape(-1)
         )
         return out, None
 
-    out, _ = lax.scan(
-        _step,
-        jnp.zeros(
-            (
-                S,
-                S,
-            ),
-            dtype=jnp.float64,
-        ),
-        jnp.arange(-(-_outer // _chunk)),
-    )
+    # element-wise updates go to the flattened array (one index per element, not one per axis)
+    out, _ = scan_chunks(_step, jnp.zeros((S) * (S), dtype=jnp.float64), -(-_outer // _chunk))
+    out = out.reshape((S, S))
     return out
 
 

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from autojax._runtime import chunk_size, require_x64
+from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
 
@@ -57,10 +57,7 @@ def _mask_2d_circular_from_impl(shape_native, pixel_scales, radius, centre):
     x = jnp.arange(shape_native[1]).reshape((1, shape_native[1]))
     return jnp.broadcast_to(
         ((y - yc) * pixel_scales[0]) ** 2 + ((x - xc) * pixel_scales[1]) ** 2 > radius**2,
-        (
-            shape_native[0],
-            shape_native[1],
-        ),
+        (shape_native[0], shape_native[1]),
     ).astype(jnp.bool)
 
 

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from autojax._runtime import chunk_size, require_x64
+from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
 from .curvature import _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl
@@ -26,37 +26,23 @@ def _neighbor_adjacency_from_impl(neighbors):
     P = neighbors.shape[1]
     p = jnp.arange(P).reshape((1, -1))
     _outer = S
-    _chunk = chunk_size((P), _outer)
+    _chunk = scatter_chunk_size((P), _outer)
 
-    def _step(out, c):
-        i = c * _chunk + jnp.arange(_chunk).reshape((-1, 1))
+    def _step(out, _c):
+        i = _c * _chunk + jnp.arange(_chunk).reshape((-1, 1))
         live = i < _outer
         i = jnp.minimum(i, _outer - 1)
         live = live & (jnp.cumprod((neighbors[i, p] >= 0).astype(jnp.int32), axis=1) > 0)
-        live = jnp.broadcast_to(
-            live,
-            (
-                _chunk,
-                P,
-            ),
+        live = jnp.broadcast_to(live, (_chunk, P))
+        _index = (i) * (S) + (neighbors[i, p])
+        out = out.at[jnp.where(live, _index, 0).reshape(-1)].add(
+            jnp.where(live, 1.0, 0.0).reshape(-1)
         )
-        out = out.at[
-            jnp.broadcast_to(i, live.shape),
-            jnp.where(live, neighbors[i, p], 0),
-        ].add(jnp.where(live, 1.0, 0.0))
         return out, None
 
-    out, _ = lax.scan(
-        _step,
-        jnp.zeros(
-            (
-                S,
-                S,
-            ),
-            dtype=jnp.float64,
-        ),
-        jnp.arange(-(-_outer // _chunk)),
-    )
+    # element-wise updates go to the flattened array (one index per element, not one per axis)
+    out, _ = scan_chunks(_step, jnp.zeros((S) * (S), dtype=jnp.float64), -(-_outer // _chunk))
+    out = out.reshape((S, S))
     return out
 
 
@@ -186,7 +172,7 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     curvature = _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
         w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
     )
-    data_vector = mapping.T @ dirty_image
+    data_vector = dirty_image @ mapping
     regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
     curvature_reg = curvature + regularization
     reconstruction = xp.linalg.solve(curvature_reg, data_vector)
@@ -290,7 +276,7 @@ def _log_likelihood_function_via_w_compact_from_impl(
         pix_weights_for_sub_slim_index,
         pixels,
     )
-    data_vector = mapping.T @ dirty_image
+    data_vector = dirty_image @ mapping
     regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
     curvature_reg = curvature + regularization
     reconstruction = xp.linalg.solve(curvature_reg, data_vector)

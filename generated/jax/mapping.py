@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from autojax._runtime import chunk_size, require_x64
+from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
 
@@ -26,39 +26,25 @@ def _mapping_matrix_from_impl(
     S = pixels
     b = jnp.arange(B).reshape((1, -1))
     _outer = M
-    _chunk = chunk_size((B), _outer)
+    _chunk = scatter_chunk_size((B), _outer)
 
-    def _step(out, c):
-        m = c * _chunk + jnp.arange(_chunk).reshape((-1, 1))
+    def _step(out, _c):
+        m = _c * _chunk + jnp.arange(_chunk).reshape((-1, 1))
         live = m < _outer
         m = jnp.minimum(m, _outer - 1)
         live = live & (
             jnp.cumprod((pix_indexes_for_sub_slim_index[m, b] >= 0).astype(jnp.int32), axis=1) > 0
         )
-        live = jnp.broadcast_to(
-            live,
-            (
-                _chunk,
-                B,
-            ),
+        live = jnp.broadcast_to(live, (_chunk, B))
+        _index = (m) * (S) + (pix_indexes_for_sub_slim_index[m, b])
+        out = out.at[jnp.where(live, _index, 0).reshape(-1)].add(
+            jnp.where(live, pix_weights_for_sub_slim_index[m, b], 0.0).reshape(-1)
         )
-        out = out.at[
-            jnp.broadcast_to(m, live.shape),
-            jnp.where(live, pix_indexes_for_sub_slim_index[m, b], 0),
-        ].add(jnp.where(live, pix_weights_for_sub_slim_index[m, b], 0.0))
         return out, None
 
-    out, _ = lax.scan(
-        _step,
-        jnp.zeros(
-            (
-                M,
-                S,
-            ),
-            dtype=jnp.float64,
-        ),
-        jnp.arange(-(-_outer // _chunk)),
-    )
+    # element-wise updates go to the flattened array (one index per element, not one per axis)
+    out, _ = scan_chunks(_step, jnp.zeros((M) * (S), dtype=jnp.float64), -(-_outer // _chunk))
+    out = out.reshape((M, S))
     return out
 
 
@@ -145,7 +131,7 @@ def mapping_matrix_from_BCOO(
 
 @partial(jax.jit, static_argnames=[])
 def _data_vector_from_impl(mapping_matrix, dirty_image):
-    return mapping_matrix.T @ dirty_image
+    return dirty_image @ mapping_matrix
 
 
 @validated(convert="keep", mapping_matrix="f8[M,S]", dirty_image="f8[M]")
@@ -174,11 +160,33 @@ def data_vector_from(mapping_matrix, dirty_image):
 def _sparse_mapping_matrix_transpose_matmul_impl(
     matrix, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
 ):
-    valid = xp.cumprod(pix_indexes_for_sub_slim_index >= 0, axis=1) > 0
-    rows = xp.where(valid, pix_indexes_for_sub_slim_index, 0).reshape(-1)
-    weights = xp.where(valid, pix_weights_for_sub_slim_index, 0.0)
-    values = (weights[:, :, None] * matrix[:, None, :]).reshape(-1, matrix.shape[1])
-    return xp.zeros((pixels, matrix.shape[1]), dtype=matrix.dtype).at[rows].add(values)
+    M = matrix.shape[0]
+    C = matrix.shape[1]
+    B = pix_indexes_for_sub_slim_index.shape[1]
+    S = pixels
+    b = jnp.arange(B).reshape((1, -1, 1))
+    c = jnp.arange(C).reshape((1, 1, -1))
+    _outer = M
+    _chunk = scatter_chunk_size((B) * (C), _outer)
+
+    def _step(out, _c):
+        m = _c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1))
+        live = m < _outer
+        m = jnp.minimum(m, _outer - 1)
+        live = live & (
+            jnp.cumprod((pix_indexes_for_sub_slim_index[m, b] >= 0).astype(jnp.int32), axis=1) > 0
+        )
+        live = jnp.broadcast_to(live, (_chunk, B, C))
+        _index0 = jnp.broadcast_to(pix_indexes_for_sub_slim_index[m, b], (_chunk, B, 1)).reshape(-1)
+        _value = jnp.broadcast_to(
+            jnp.where(live, pix_weights_for_sub_slim_index[m, b] * matrix[m, c], 0.0),
+            (_chunk, B, C),
+        )
+        out = out.at[_index0].add(_value.reshape((-1, C)))
+        return out, None
+
+    out, _ = scan_chunks(_step, jnp.zeros((S, C), dtype=jnp.float64), -(-_outer // _chunk))
+    return out
 
 
 @validated(

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from autojax._runtime import chunk_size, require_x64
+from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
 
@@ -27,8 +27,8 @@ def _w_tilde_data_interferometer_from_impl(
     _total = K
     _chunk = chunk_size((M), _total)
 
-    def _step(acc, c):
-        k = c * _chunk + jnp.arange(_chunk).reshape((1, _chunk))
+    def _step(acc, _c):
+        k = _c * _chunk + jnp.arange(_chunk).reshape((1, _chunk))
         live = k < _total
         k = jnp.minimum(k, _total - 1)
         term = jnp.where(
@@ -46,7 +46,7 @@ def _w_tilde_data_interferometer_from_impl(
         )
         return acc + jnp.sum(term, axis=-1), None
 
-    out, _ = lax.scan(_step, jnp.zeros((M,), dtype=jnp.float64), jnp.arange(-(-_total // _chunk)))
+    out, _ = scan_chunks(_step, jnp.zeros((M,), dtype=jnp.float64), -(-_total // _chunk))
     return out
 
 
@@ -97,8 +97,8 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
     _total = K
     _chunk = chunk_size((M) * (M), _total)
 
-    def _step(acc, c):
-        k = c * _chunk + jnp.arange(_chunk).reshape((1, 1, _chunk))
+    def _step(acc, _c):
+        k = _c * _chunk + jnp.arange(_chunk).reshape((1, 1, _chunk))
         live = k < _total
         k = jnp.minimum(k, _total - 1)
         term = jnp.where(
@@ -116,17 +116,7 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
         )
         return acc + jnp.sum(term, axis=-1), None
 
-    out, _ = lax.scan(
-        _step,
-        jnp.zeros(
-            (
-                M,
-                M,
-            ),
-            dtype=jnp.float64,
-        ),
-        jnp.arange(-(-_total // _chunk)),
-    )
+    out, _ = scan_chunks(_step, jnp.zeros((M, M), dtype=jnp.float64), -(-_total // _chunk))
     return out
 
 
@@ -172,8 +162,8 @@ def _w_compact_curvature_interferometer_from_impl(
     _total = K
     _chunk = chunk_size((N) * (2 * N - 1), _total)
 
-    def _step(acc, c):
-        k = c * _chunk + jnp.arange(_chunk).reshape((1, 1, _chunk))
+    def _step(acc, _c):
+        k = _c * _chunk + jnp.arange(_chunk).reshape((1, 1, _chunk))
         live = k < _total
         k = jnp.minimum(k, _total - 1)
         term = jnp.where(
@@ -184,17 +174,7 @@ def _w_compact_curvature_interferometer_from_impl(
         )
         return acc + jnp.sum(term, axis=-1), None
 
-    out, _ = lax.scan(
-        _step,
-        jnp.zeros(
-            (
-                N,
-                2 * N - 1,
-            ),
-            dtype=jnp.float64,
-        ),
-        jnp.arange(-(-_total // _chunk)),
-    )
+    out, _ = scan_chunks(_step, jnp.zeros((N, 2 * N - 1), dtype=jnp.float64), -(-_total // _chunk))
     return out
 
 
@@ -253,10 +233,7 @@ def _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index):
             + N
             - 1,
         ],
-        (
-            M,
-            M,
-        ),
+        (M, M),
     ).astype(jnp.float64)
 
 

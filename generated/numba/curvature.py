@@ -48,13 +48,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     M = w_tilde.shape[0]
     B = pix_indexes_for_sub_slim_index.shape[1]
     S = pixels
-    out = np.zeros(
-        (
-            M,
-            S,
-        ),
-        dtype=np.float64,
-    )
+    out = np.zeros((M, S), dtype=np.float64)
     for a in nb.prange(M):
         for b in range(M):
             for j in range(B):
@@ -159,13 +153,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     M = native_index_for_slim_index.shape[0]
     B = pix_indexes_for_sub_slim_index.shape[1]
     S = pixels
-    out = np.zeros(
-        (
-            M,
-            S,
-        ),
-        dtype=np.float64,
-    )
+    out = np.zeros((M, S), dtype=np.float64)
     for a in nb.prange(M):
         for b in range(M):
             for j in range(B):
@@ -312,13 +300,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
     M = native_index_for_slim_index.shape[0]
     B = pix_indexes_for_sub_slim_index.shape[1]
     S = pixels
-    out = np.zeros(
-        (
-            S,
-            S,
-        ),
-        dtype=np.float64,
-    )
+    out = np.zeros((S, S), dtype=np.float64)
     for a in range(M):
         for i in range(B):
             if not (pix_indexes_for_sub_slim_index[a, i] >= 0):

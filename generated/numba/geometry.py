@@ -47,13 +47,7 @@ def mask_2d_centres_from(shape_native, pixel_scales, centre):
 def _mask_2d_circular_from_impl(shape_native, pixel_scales, radius, centre):
     yc = (shape_native[0] - 1) / 2 - centre[0] / pixel_scales[0]
     xc = (shape_native[1] - 1) / 2 + centre[1] / pixel_scales[1]
-    out = np.empty(
-        (
-            shape_native[0],
-            shape_native[1],
-        ),
-        dtype=np.bool_,
-    )
+    out = np.empty((shape_native[0], shape_native[1]), dtype=np.bool_)
     for y in nb.prange(shape_native[0]):
         for x in range(shape_native[1]):
             out[y, x] = ((y - yc) * pixel_scales[0]) ** 2 + (

@@ -20,13 +20,7 @@ xp = np
 def _neighbor_adjacency_from_impl(neighbors):
     S = neighbors.shape[0]
     P = neighbors.shape[1]
-    out = np.zeros(
-        (
-            S,
-            S,
-        ),
-        dtype=np.float64,
-    )
+    out = np.zeros((S, S), dtype=np.float64)
     for i in nb.prange(S):
         for p in range(P):
             if not (neighbors[i, p] >= 0):
@@ -153,7 +147,7 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     curvature = _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
         w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
     )
-    data_vector = mapping.T @ dirty_image
+    data_vector = dirty_image @ mapping
     regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
     curvature_reg = curvature + regularization
     reconstruction = xp.linalg.solve(curvature_reg, data_vector)
@@ -255,7 +249,7 @@ def _log_likelihood_function_via_w_compact_from_impl(
         pix_weights_for_sub_slim_index,
         pixels,
     )
-    data_vector = mapping.T @ dirty_image
+    data_vector = dirty_image @ mapping
     regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
     curvature_reg = curvature + regularization
     reconstruction = xp.linalg.solve(curvature_reg, data_vector)

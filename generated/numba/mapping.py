@@ -20,13 +20,7 @@ def _mapping_matrix_from_impl(
     M = pix_indexes_for_sub_slim_index.shape[0]
     B = pix_indexes_for_sub_slim_index.shape[1]
     S = pixels
-    out = np.zeros(
-        (
-            M,
-            S,
-        ),
-        dtype=np.float64,
-    )
+    out = np.zeros((M, S), dtype=np.float64)
     for m in nb.prange(M):
         for b in range(B):
             if not (pix_indexes_for_sub_slim_index[m, b] >= 0):
@@ -66,7 +60,7 @@ def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim
 
 
 def _data_vector_from_impl(mapping_matrix, dirty_image):
-    return mapping_matrix.T @ dirty_image
+    return dirty_image @ mapping_matrix
 
 
 @validated(convert="numpy", mapping_matrix="f8[M,S]", dirty_image="f8[M]")
@@ -98,13 +92,7 @@ def _sparse_mapping_matrix_transpose_matmul_impl(
     C = matrix.shape[1]
     B = pix_indexes_for_sub_slim_index.shape[1]
     S = pixels
-    out = np.zeros(
-        (
-            S,
-            C,
-        ),
-        dtype=np.float64,
-    )
+    out = np.zeros((S, C), dtype=np.float64)
     for m in range(M):
         for b in range(B):
             if not (pix_indexes_for_sub_slim_index[m, b] >= 0):

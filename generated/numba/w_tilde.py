@@ -76,13 +76,7 @@ def w_tilde_data_interferometer_from(
 def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, grid_radians_slim):
     K = noise_map_real.shape[0]
     M = grid_radians_slim.shape[0]
-    out = np.empty(
-        (
-            M,
-            M,
-        ),
-        dtype=np.float64,
-    )
+    out = np.empty((M, M), dtype=np.float64)
     for i in nb.prange(M):
         for j in range(i, M):
             acc = 0.0
@@ -136,13 +130,7 @@ def _w_compact_curvature_interferometer_from_impl(
     N = grid_size
     K = noise_map_real.shape[0]
     d = 2 * np.pi * pixel_scale * np.pi / 648000
-    out = np.empty(
-        (
-            N,
-            2 * N - 1,
-        ),
-        dtype=np.float64,
-    )
+    out = np.empty((N, 2 * N - 1), dtype=np.float64)
     for m in nb.prange(N):
         for n in range(2 * N - 1):
             acc = 0.0
@@ -195,13 +183,7 @@ def w_compact_curvature_interferometer_from(grid_size, noise_map_real, uv_wavele
 def _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index):
     N = w_compact.shape[0]
     M = native_index_for_slim_index.shape[0]
-    out = np.empty(
-        (
-            M,
-            M,
-        ),
-        dtype=np.float64,
-    )
+    out = np.empty((M, M), dtype=np.float64)
     for a in nb.prange(M):
         for b in range(M):
             out[a, b] = w_compact[

@@ -156,7 +156,7 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     curvature = _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
         w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
     )
-    data_vector = mapping.T @ dirty_image
+    data_vector = dirty_image @ mapping
     regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
     curvature_reg = curvature + regularization
     reconstruction = xp.linalg.solve(curvature_reg, data_vector)
@@ -269,7 +269,7 @@ def _log_likelihood_function_via_w_compact_from_impl(
         pix_weights_for_sub_slim_index,
         pixels,
     )
-    data_vector = mapping.T @ dirty_image
+    data_vector = dirty_image @ mapping
     regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
     curvature_reg = curvature + regularization
     reconstruction = xp.linalg.solve(curvature_reg, data_vector)

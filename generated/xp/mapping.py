@@ -56,7 +56,7 @@ def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim
 
 def _data_vector_from_impl(mapping_matrix, dirty_image):
     xp = array_namespace(mapping_matrix, dirty_image)
-    return mapping_matrix.T @ dirty_image
+    return dirty_image @ mapping_matrix
 
 
 @validated(convert="keep", mapping_matrix="f8[M,S]", dirty_image="f8[M]")

@@ -85,14 +85,7 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
     j = xp.reshape(xp.arange(M, device=_dev), (1, M, 1))
     _total = K
     _chunk = chunk_size((M) * (M), _total)
-    out = xp.zeros(
-        (
-            M,
-            M,
-        ),
-        dtype=xp.float64,
-        device=_dev,
-    )
+    out = xp.zeros((M, M), dtype=xp.float64, device=_dev)
     for _start in range(0, _total, _chunk):
         k = xp.reshape(xp.arange(_start, min(_start + _chunk, _total), device=_dev), (1, 1, -1))
         out = out + xp.sum(
@@ -151,14 +144,7 @@ def _w_compact_curvature_interferometer_from_impl(
     n = xp.reshape(xp.arange(2 * N - 1, device=_dev), (1, 2 * N - 1, 1))
     _total = K
     _chunk = chunk_size((N) * (2 * N - 1), _total)
-    out = xp.zeros(
-        (
-            N,
-            2 * N - 1,
-        ),
-        dtype=xp.float64,
-        device=_dev,
-    )
+    out = xp.zeros((N, 2 * N - 1), dtype=xp.float64, device=_dev)
     for _start in range(0, _total, _chunk):
         k = xp.reshape(xp.arange(_start, min(_start + _chunk, _total), device=_dev), (1, 1, -1))
         out = out + xp.sum(
@@ -225,10 +211,7 @@ def _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index):
                 + N
                 - 1,
             ],
-            (
-                M,
-                M,
-            ),
+            (M, M),
         ),
         xp.float64,
     )

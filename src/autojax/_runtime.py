@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
-#: elements one vectorised temporary may hold (index space x chunk of the reduced axis)
-CHUNK_BUDGET = 2**21
+import os
+
+#: elements one vectorised temporary may hold in a reduction (index space x chunk of the
+#: reduced axis); AUTOJAX_CHUNK_BUDGET overrides it (read when a kernel is traced)
+CHUNK_BUDGET = int(os.environ.get("AUTOJAX_CHUNK_BUDGET", 2**21))
+#: the same for scatter-adds, smaller: their index and value temporaries are read back
+#: element by element, which is fastest while they stay in cache (AUTOJAX_SCATTER_BUDGET)
+SCATTER_BUDGET = int(os.environ.get("AUTOJAX_SCATTER_BUDGET", 2**18))
 
 
-def chunk_size(index_elements: int, total: int, budget: int = CHUNK_BUDGET) -> int:
+def chunk_size(index_elements: int, total: int, budget: int | None = None) -> int:
     """Steps of a reduction (or rows of a scatter) to take at once within ``budget`` elements.
 
     Called with static shapes (under ``jax.jit`` they are Python ints), so the chunk is
-    fixed at trace time and memory stays bounded however large K or M grows.
+    fixed at trace time and memory stays bounded however large K or M grows. ``budget``
+    defaults to the module's ``CHUNK_BUDGET`` as it is when the kernel is traced.
     """
+    budget = CHUNK_BUDGET if budget is None else budget
     if total <= 0:
         return 1
     return max(1, min(total, budget // max(int(index_elements), 1)))
+
+
+def scatter_chunk_size(index_elements: int, total: int) -> int:
+    """:func:`chunk_size` with the scatter budget (``SCATTER_BUDGET`` when traced)."""
+    return chunk_size(index_elements, total, SCATTER_BUDGET)
+
+
+def scan_chunks(step, init, steps: int):
+    """``lax.scan(step, init, arange(steps))`` for the JAX templates; one chunk needs no loop.
+
+    ``step(carry, chunk_number) -> (carry, block)``. With a single chunk (small inputs) the
+    step is called directly, which saves the loop's fixed cost on every call.
+    """
+    import jax.numpy as jnp
+    from jax import lax
+
+    if steps == 1:
+        carry, block = step(init, 0)
+        return carry, None if block is None else block[None]
+    return lax.scan(step, init, jnp.arange(steps))
 
 
 def require_x64(kernel: str) -> None:

@@ -134,6 +134,9 @@ def parse_decl(text: str) -> Decl:
     )
 
 
+_PAIR_ITEM = {"int2": parse_decl("int"), "float2": parse_decl("float")}
+
+
 def _is_traced(x) -> bool:
     """True for JAX tracers: their values cannot be inspected."""
     return "Tracer" in type(x).__name__
@@ -157,6 +160,10 @@ class Checker:
         self.kernel = kernel
         self.decls = {name: parse_decl(text) for name, text in decls.items()}
         self.convert = convert
+        items = list(self.decls.items())
+        self._scalars = [(n, d) for n, d in items if not d.is_array and d.scalar != "any"]
+        self._arrays = [(n, d) for n, d in items if d.is_array]
+        self._bounded = [(n, d) for n, d in self._arrays if d.bounds]
 
     def _fail(self, exc, name, message):
         raise exc(f"{self.kernel}: argument '{name}' {message}")
@@ -173,8 +180,20 @@ class Checker:
                 )
             if len(items) != 2:
                 self._fail(ValueError, name, f"must have 2 entries, got {len(items)}")
-            base = decl.scalar[:-1]
-            return tuple(self._check_scalar(name, parse_decl(base), v, sizes) for v in items)
+            base = _PAIR_ITEM[decl.scalar]
+            return (
+                self._check_scalar(name, base, items[0], sizes),
+                self._check_scalar(name, base, items[1], sizes),
+            )
+        kind = type(value)
+        if (
+            kind is float
+            and decl.scalar == "float"
+            or kind is int
+            and decl.scalar == "int"
+            and not decl.bind
+        ):
+            return value  # the common case, already what the kernel wants
         if _is_traced(value):
             return value
         if isinstance(value, (bool, np.bool_)):
@@ -255,7 +274,7 @@ class Checker:
         if lo is None or hi is None:
             return
         try:
-            vmin, vmax = int(value.min()), int(value.max())
+            vmin, vmax = _min_max(value)
         except Exception:  # values not concrete (abstract tracing)
             return
         if vmin < lo or vmax >= hi:
@@ -267,20 +286,50 @@ class Checker:
             )
 
     def __call__(self, arguments: dict) -> dict:
-        """Check a name -> value mapping; return it with arrays converted as configured."""
+        """Check a name -> value mapping; return it with arrays converted as configured.
+
+        Scalars first (they may bind sizes), then arrays (shapes bind and must agree), then
+        the value bounds of index arrays (which may refer to any size).
+        """
         sizes: dict[str, tuple[int, str]] = {}
         out = dict(arguments)
-        for name, decl in self.decls.items():
-            if name not in out or decl.is_array:
-                continue
-            out[name] = self._check_scalar(name, decl, out[name], sizes)
-        for name, decl in self.decls.items():
-            if name in out and decl.is_array:
+        for name, decl in self._scalars:
+            if name in out:
+                out[name] = self._check_scalar(name, decl, out[name], sizes)
+        for name, decl in self._arrays:
+            if name in out:
                 out[name] = self._check_array(name, decl, out[name], sizes)
-        for name, decl in self.decls.items():
-            if name in out and decl.is_array and decl.bounds:
+        for name, decl in self._bounded:
+            if name in out:
                 self._check_bounds(name, decl, out[name], sizes)
         return out
+
+
+def _min_max(value) -> tuple[int, int]:
+    """Smallest and largest entry of an integer array, with as little dispatch as possible.
+
+    NumPy arrays, and JAX arrays that live on the CPU (read without a copy), are reduced
+    by NumPy; other JAX arrays by one jitted call and one transfer; anything else through
+    its array namespace.
+    """
+    if not isinstance(value, np.ndarray) and type(value).__module__.startswith("jax"):
+        if all(d.platform == "cpu" for d in value.devices()):
+            value = np.asarray(value)
+        else:
+            lo, hi = _jax_min_max()(value).tolist()
+            return int(lo), int(hi)
+    if isinstance(value, np.ndarray):
+        return int(value.min()), int(value.max())
+    xp = value.__array_namespace__()
+    return int(xp.min(value)), int(xp.max(value))
+
+
+@functools.cache
+def _jax_min_max():
+    import jax
+    import jax.numpy as jnp
+
+    return jax.jit(lambda v: jnp.stack([jnp.min(v), jnp.max(v)]))
 
 
 def _foreign_kind(dtype) -> str:
@@ -326,6 +375,9 @@ def validated(convert: str = "numpy", **decls: str) -> Callable:
                 raise TypeError(
                     f"{func.__name__}() takes {len(names)} arguments but {len(args)} were given"
                 )
+            if not kwargs and len(args) == len(names):  # the usual, positional call
+                checked = checker(dict(zip(names, args)))
+                return func(*(checked[n] for n in names))
             bound = dict(defaults)
             bound.update(zip(names, args))
             for key, value in kwargs.items():

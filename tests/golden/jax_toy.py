@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from autojax._runtime import chunk_size, require_x64
+from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
 
@@ -25,8 +25,8 @@ def _toy_sine_power_from_impl(weights, uv_wavelengths, grid_radians_slim):
     _total = K
     _chunk = chunk_size((M), _total)
 
-    def _step(acc, c):
-        k = c * _chunk + jnp.arange(_chunk).reshape((1, _chunk))
+    def _step(acc, _c):
+        k = _c * _chunk + jnp.arange(_chunk).reshape((1, _chunk))
         live = k < _total
         k = jnp.minimum(k, _total - 1)
         term = jnp.where(
@@ -34,7 +34,7 @@ def _toy_sine_power_from_impl(weights, uv_wavelengths, grid_radians_slim):
         )
         return acc + jnp.sum(term, axis=-1), None
 
-    out, _ = lax.scan(_step, jnp.zeros((M,), dtype=jnp.float64), jnp.arange(-(-_total // _chunk)))
+    out, _ = scan_chunks(_step, jnp.zeros((M,), dtype=jnp.float64), -(-_total // _chunk))
     return out
 
 
