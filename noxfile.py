@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import nox
 
@@ -22,6 +23,9 @@ def tests(session: nox.Session) -> None:
     # that slow on 2 cores, so the test run uses K = 128 unless AUTOJAX_DATA_SIZE is set.
     env = {"AUTOJAX_DATA_SIZE": os.environ.get("AUTOJAX_DATA_SIZE", "128")}
     session.run("pytest", *session.posargs, env=env)
+    if not session.posargs:
+        # smoke run of the benchmark suites: every case once, checked, not timed
+        session.run("pytest", "benchmarks", "--benchmark-disable", "-q", env=env)
 
 
 @nox.session(name="tests-upstream", python=PYTHON)
@@ -66,3 +70,75 @@ def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+# ------------------------------------------------------------------------------ benchmarks
+
+BENCH_TIMING = [
+    "--benchmark-max-time=0.3",
+    "--benchmark-min-rounds=3",
+    "--benchmark-quiet",  # the report step prints the tables
+]
+
+
+def _run_name(prefix: str) -> str:
+    return f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+@nox.session(name="bench-cpu", python=PYTHON)
+def bench_cpu(session: nox.Session) -> None:
+    """The main job: every kernel x backend x dataset and the method comparisons, on the CPU.
+
+    Saves .benchmarks/cpu-<time>.json, prints per-group tables and writes
+    benchmarks/report/cpu-<time>.md with PNG plots. Posargs go to pytest, e.g.
+    `-- --bench-groups curvature,likelihood --bench-datasets DataLoaded` or `-- -k numba`;
+    AUTOJAX_* environment variables size DataGenerated.
+    """
+    session.install("-e", ".[bench]")
+    run = _run_name("cpu")
+    json_path = f".benchmarks/{run}.json"
+    os.makedirs(".benchmarks", exist_ok=True)
+    session.run(
+        "pytest", "benchmarks", f"--benchmark-json={json_path}", *BENCH_TIMING, *session.posargs
+    )
+    session.run("python", "-m", "benchmarks.report", json_path)
+
+
+@nox.session(name="bench-scaling", python=PYTHON)
+def bench_scaling(session: nox.Session) -> None:
+    """Time against K (precompute) and M (curvature, likelihood), log-log, with peak memory.
+
+    Posargs go to `python -m benchmarks.scaling` (see its --help: --quick, --k-max, --m-max,
+    --backends, --series, --time-limit).
+    """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "benchmarks.scaling", *session.posargs)
+
+
+@nox.session(name="bench-cuda", python=PYTHON)
+def bench_cuda(session: nox.Session) -> None:
+    """The suites for the JAX and array-API (on jax.numpy) backends on an NVIDIA GPU.
+
+    Installs the CUDA build of jax, fails clearly when jax sees no GPU, writes
+    .benchmarks/cuda-<time>.json and a report; with a CPU run in .benchmarks/ the report
+    puts CPU and GPU side by side. Posargs go to pytest.
+    """
+    session.install("-e", ".[bench,cuda]")
+    session.run("python", "-m", "benchmarks.gpu_check")
+    run = _run_name("cuda")
+    json_path = f".benchmarks/{run}.json"
+    os.makedirs(".benchmarks", exist_ok=True)
+    env = {"AUTOJAX_BENCH_BACKENDS": "jax,xp", "AUTOJAX_BENCH_XP_ARRAYS": "jax"}
+    session.run(
+        "pytest",
+        "benchmarks",
+        f"--benchmark-json={json_path}",
+        *BENCH_TIMING,
+        *session.posargs,
+        env=env,
+    )
+    cpu_runs = sorted(
+        (p for p in os.listdir(".benchmarks") if p.startswith("cpu-") and p.endswith(".json")),
+    )
+    reports = [json_path] if not cpu_runs else [f".benchmarks/{cpu_runs[-1]}", json_path]
+    session.run("python", "-m", "benchmarks.report", *reports)

@@ -8,7 +8,6 @@ skipped with the reason the capability table gives.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from autojax import backends
@@ -63,52 +62,7 @@ def backend_name(module) -> str:
 
 # ------------------------------------------------------------------------------- comparison
 
-
-def to_numpy(value):
-    """Any backend's array (NumPy, JAX, array-api-strict, ...) as a NumPy array."""
-    if isinstance(value, np.ndarray):
-        return value
-    try:
-        return np.asarray(value)
-    except (TypeError, ValueError):
-        return np.from_dlpack(value)
-
-
-def assert_close(actual, expected, *, rtol: float = 1e-10, namespace=None, err_msg: str = ""):
-    """The one assertion for kernel outputs.
-
-    Checks, in this order: the array namespace (when ``namespace`` is given), the kind of
-    dtype (bool, integer, real, complex), the shape, then the values with ``rtol`` and an
-    absolute tolerance ``rtol * max|expected|`` (KERNELS.md's rule). Tuples compare
-    element by element; scalars compare as 0-d arrays.
-    """
-    if isinstance(expected, tuple):
-        assert isinstance(actual, tuple) and len(actual) == len(expected), (
-            f"{err_msg}: expected a tuple of {len(expected)}, got {type(actual).__name__}"
-        )
-        for a, e in zip(actual, expected):
-            assert_close(a, e, rtol=rtol, namespace=namespace, err_msg=err_msg)
-        return
-    if namespace is not None and np.ndim(expected) > 0:
-        from array_api_compat import array_namespace
-
-        got = array_namespace(actual)
-        assert got is namespace or getattr(got, "__name__", None) == getattr(
-            namespace, "__name__", 0
-        ), f"{err_msg}: result lives in {got.__name__}, expected {namespace.__name__}"
-    a = to_numpy(actual)
-    e = np.asarray(expected)
-    kind = {"b": "bool", "i": "integer", "u": "integer", "f": "real", "c": "complex"}
-    assert kind.get(a.dtype.kind) == kind.get(e.dtype.kind), (
-        f"{err_msg}: dtype {a.dtype} is not of the same kind as the reference's {e.dtype}"
-    )
-    assert a.shape == e.shape, f"{err_msg}: shape {a.shape} != reference shape {e.shape}"
-    if e.dtype.kind in "biu":
-        np.testing.assert_array_equal(a, e, err_msg=err_msg)
-        return
-    assert np.all(np.isfinite(a)), f"{err_msg}: result has non-finite values"
-    scale = float(np.max(np.abs(e))) if e.size else 0.0
-    np.testing.assert_allclose(a, e, rtol=rtol, atol=rtol * scale, err_msg=err_msg)
+from autojax.util.testing import assert_close, to_numpy  # noqa: E402,F401  (re-exported)
 
 
 def pytest_addoption(parser):

@@ -1,0 +1,1 @@
+"""Benchmark suites (pytest-benchmark), the report step and the scaling sweep."""
