@@ -2,12 +2,15 @@
 
 A spec file in ``kernels_spec/`` builds a list ``KERNELS`` from the constructors below.
 Each constructor checks its fields at once and raises :class:`SpecError` naming the kernel
-and the field; the loader adds the file name. Three kinds of kernel body exist, each with
+and the field; the loader adds the file name. Four kinds of kernel body exist, each with
 one template per backend:
 
 - :class:`IndexMap`: ``out[idx...] = expr`` over an index space, optionally summed over a
   reduction index (the visibilities, K). Loops in Numba; broadcasting over index arrays,
   with ``lax.scan`` over chunks of K, in JAX; the same, chunked in Python, in array-API.
+- :class:`Contraction`: a reduction over K whose summand factors into an (i, k) part and a
+  (j, k) part: per chunk of K, the factor tables are built (loops in Numba, broadcasting
+  elsewhere) and multiplied, a matrix product instead of I x J x K summand evaluations.
 - :class:`Scatter`: ``out[targets...] += expr`` over nested loops whose rows may end early
   with a -1 sentinel (``stops``). Loops in Numba (``prange`` over the outermost loop when
   it is provably race-free); ``.at[...].add`` in JAX; one-hot contractions in array-API.
@@ -280,6 +283,96 @@ class IndexMap(Kernel):
     @property
     def extents(self) -> list[str]:
         return list(self.index.values())
+
+
+@dataclass
+class Contraction(Kernel):
+    """``out[i, j] = sum over k of weight[k] * sum_t left_t[i, k] * right_t[j, k]``.
+
+    A reduction whose summand factors into a part that depends on (i, k) and a part that
+    depends on (j, k), as ``cos(a - b) = cos a cos b + sin a sin b`` makes of a phase
+    difference: the backends build the factor tables for a chunk of k and multiply them
+    (a matrix product per chunk), so the summand is evaluated (I + J) K times instead of
+    I J K times and the products run in BLAS.
+
+    ``index``: the two output indices -> extents. ``reduce``: ``(name, extent)``. ``terms``:
+    ``(left, right)`` expression pairs; left may use the first index and k, right the second
+    index and k. ``weight``: an expression of k (default 1). ``lets``: scalars computed first.
+    ``symmetric``: right is left with the indices swapped (both indices have the same extent
+    and the terms give ``right`` as None); one table is built and the result is mirrored so
+    it is exactly symmetric.
+    """
+
+    index: dict[str, str] = field(default_factory=dict)
+    reduce: tuple[str, str] | None = None
+    terms: list[tuple[str, str | None]] = field(default_factory=list)
+    weight: str = "1.0"
+    lets: dict[str, str] = field(default_factory=dict)
+    symmetric: bool = False
+
+    kind = "contraction"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not isinstance(self.index, dict) or len(self.index) != 2:
+            _fail(self.name, "index", "needs exactly two output indices (i, j)")
+        if not self.out_decl.is_array or len(self.out_decl.shape) != 2:
+            _fail(self.name, "returns", "must be a 2-d array, one axis per index")
+        known = self.known_names()
+        for name, text in self.lets.items():
+            _check_name(self.name, f"lets.{name}", name)
+            node = _parse_expr(self.name, f"lets.{name}", text)
+            unknown = _names(node) - known - CONSTANTS
+            if unknown:
+                _fail(self.name, f"lets.{name}", f"uses unknown names {sorted(unknown)}")
+            known = known | {name}
+        (i, ei), (j, ej) = self.index.items()
+        for idx, extent in self.index.items():
+            _check_name(self.name, f"index.{idx}", idx)
+            _check_extent(self.name, f"index.{idx}", extent, known)
+        if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
+            _fail(self.name, "reduce", "must be a (name, extent) pair")
+        k = self.reduce[0]
+        _check_name(self.name, "reduce", k)
+        _check_extent(self.name, "reduce", self.reduce[1], known)
+        if self.symmetric and ei != ej:
+            _fail(self.name, "symmetric", "needs both indices to have the same extent")
+        self._check_expr("weight", self.weight, known | {k})
+        if not self.terms:
+            _fail(self.name, "terms", "needs at least one (left, right) pair")
+        for n, term in enumerate(self.terms):
+            if not (isinstance(term, tuple) and len(term) == 2):
+                _fail(self.name, f"terms[{n}]", "must be a (left, right) pair")
+            left, right = term
+            self._check_expr(f"terms[{n}].left", left, known | {i, k})
+            if self.symmetric:
+                if right is not None:
+                    _fail(self.name, f"terms[{n}].right", "must be None when symmetric")
+            else:
+                self._check_expr(f"terms[{n}].right", right, known | {j, k})
+
+    def _check_expr(self, field_name, text, allowed):
+        if not isinstance(text, str):
+            _fail(self.name, field_name, "must be an expression string")
+        node = _parse_expr(self.name, field_name, text)
+        unknown = _names(node) - allowed - CONSTANTS
+        if unknown:
+            _fail(self.name, field_name, f"uses names {sorted(unknown)} it may not depend on")
+        bad = _calls(node) - FUNCTIONS
+        if bad:
+            _fail(self.name, field_name, f"calls {sorted(bad)}; allowed: {sorted(FUNCTIONS)}")
+
+    def right_terms(self) -> list[str]:
+        """Right factors; for a symmetric contraction, the left ones with i renamed j."""
+        if not self.symmetric:
+            return [r for _, r in self.terms]
+        (i, _), (j, _) = self.index.items()
+
+        class Swap(ast.NodeTransformer):
+            def visit_Name(self, node):
+                return ast.Name(j, ast.Load()) if node.id == i else node
+
+        return [ast.unparse(Swap().visit(ast.parse(left, mode="eval"))) for left, _ in self.terms]
 
 
 @dataclass

@@ -128,6 +128,34 @@ def _index_map_view(k, backend):
     return view
 
 
+def _contraction_view(k, backend):
+    (i, ei), (j, ej) = k.index.items()
+    kname, kext = k.reduce
+    lefts = [left for left, _ in k.terms]
+    rights = k.right_terms()
+    texts = [ei, ej, kext, k.weight, *lefts, *rights, *k.lets.values()]
+    view = {
+        "sizes": k.size_lines(_size_symbols_used(k, texts)),
+        "lets": [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()],
+        "i": (i, ei),
+        "j": (j, ej),
+        "k_": (kname, kext),
+        "weight": ex.lower(k.weight, backend),
+        "lefts": [ex.lower(t, backend) for t in lefts],
+        "rights": [ex.lower(t, backend) for t in rights],
+        "nterms": len(k.terms),
+        "symmetric": k.symmetric,
+        "shape": _tuple([ei, ej]),
+        # elements of the factor tables per step of k (the chunk budget divides this)
+        "table_size": f"{len(k.terms)} * (({ei}) + ({ej}))",
+    }
+    if backend == "numba":
+        from autojax._runtime import CHUNK_BUDGET
+
+        view["budget"] = CHUNK_BUDGET
+    return view
+
+
 def _scatter_view(k, backend):
     texts = [*k.loops.values(), *k.out_shape, *k.stops.values(), *k.updates]
     loops = list(k.loops.items())
@@ -290,6 +318,8 @@ def kernel_view(k: Kernel, backend: str) -> dict:
         view.update(_index_map_view(k, backend))
     elif kind == "scatter":
         view.update(_scatter_view(k, backend))
+    elif kind == "contraction":
+        view.update(_contraction_view(k, backend))
     else:
         view.update(_composite_view(k, backend, private))
     return view

@@ -3,7 +3,10 @@
 All three reductions sum over the K visibilities; their memory never grows with K.
 """
 
-from codegen.model import IndexMap
+from codegen.model import Contraction, IndexMap
+
+# the phase of image pixel i for visibility k (x is column 1 of the grid, y column 0)
+PHASE_I = "2 * pi * (grid_radians_slim[i, 1] * uv_wavelengths[k, 0] + grid_radians_slim[i, 0] * uv_wavelengths[k, 1])"
 
 KERNELS = [
     IndexMap(
@@ -25,11 +28,14 @@ The weight ``(noise**2 / vis)**2`` is the upstream one, kept on purpose.""",
         " * cos(2 * pi * (grid_radians_slim[i, 1] * uv_wavelengths[k, 0]"
         " + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]))",
     ),
-    IndexMap(
+    Contraction(
         name="w_tilde_curvature_interferometer_from",
         doc="""Dense W-tilde: ``W[i,j] = sum_k noise_k**-2 cos(2 pi ((x_i-x_j) u_k + (y_i-y_j) v_k))``.
 
-Symmetric, (M, M): loops compute the upper triangle and mirror it.""",
+Symmetric, (M, M). With ``phi_i = 2 pi (x_i u_k + y_i v_k)``, ``cos(phi_i - phi_j) =
+cos phi_i cos phi_j + sin phi_i sin phi_j``: per chunk of visibilities, the (M, chunk)
+tables of cosines and sines are built once and multiplied, so the cost is 2 M K cosines
+and sines plus a matrix product, not M**2 K cosines.""",
         args={
             "noise_map_real": "f8[K]",
             "uv_wavelengths": "f8[K,2]",
@@ -40,18 +46,19 @@ Symmetric, (M, M): loops compute the upper triangle and mirror it.""",
         method="direct",
         index={"i": "M", "j": "M"},
         reduce=("k", "K"),
+        weight="noise_map_real[k] ** -2",
+        terms=[(f"cos({PHASE_I})", None), (f"sin({PHASE_I})", None)],
         symmetric=True,
-        expr="noise_map_real[k] ** -2 * cos(2 * pi * ("
-        "(grid_radians_slim[i, 1] - grid_radians_slim[j, 1]) * uv_wavelengths[k, 0]"
-        " + (grid_radians_slim[i, 0] - grid_radians_slim[j, 0]) * uv_wavelengths[k, 1]))",
     ),
-    IndexMap(
+    Contraction(
         name="w_compact_curvature_interferometer_from",
         doc="""The compact form of W-tilde: one value per lattice offset, (N, 2N-1).
 
 ``C[m, n] = sum_k noise_k**-2 cos(d (n-(N-1)) u_k - d m v_k)`` with
 ``d = 2 pi pixel_scale pi/648000``. Only non-negative row offsets are stored
-(cos is even), and no grid is needed, only the pixel scale.""",
+(cos is even), and no grid is needed, only the pixel scale. Evaluated as
+``cos(a - b) = cos a cos b + sin a sin b`` with ``a = d (n-(N-1)) u_k`` and ``b = d m v_k``:
+(N + 2N-1) K cosines and sines and a matrix product per chunk of visibilities.""",
         args={
             "grid_size": "int -> N",
             "noise_map_real": "f8[K]",
@@ -64,7 +71,11 @@ Symmetric, (M, M): loops compute the upper triangle and mirror it.""",
         lets={"d": "2 * pi * pixel_scale * pi / 648000"},
         index={"m": "N", "n": "2 * N - 1"},
         reduce=("k", "K"),
-        expr="noise_map_real[k] ** -2 * cos(d * (n - (N - 1)) * uv_wavelengths[k, 0] - d * m * uv_wavelengths[k, 1])",
+        weight="noise_map_real[k] ** -2",
+        terms=[
+            ("cos(d * m * uv_wavelengths[k, 1])", "cos(d * (n - (N - 1)) * uv_wavelengths[k, 0])"),
+            ("sin(d * m * uv_wavelengths[k, 1])", "sin(d * (n - (N - 1)) * uv_wavelengths[k, 0])"),
+        ],
     ),
     IndexMap(
         name="w_tilde_via_compact_from",

@@ -70,6 +70,62 @@ KERNELS = [
 '''
 
 
+# A contraction: the sum over k factors into an (i, k) table and a (j, k) table, plain and
+# symmetric, so the backends build the tables per chunk of k and multiply them.
+CONTRACTION_SPEC = '''
+"""Toy contractions used by the generator's own tests."""
+
+from codegen.model import Contraction
+
+KERNELS = [
+    Contraction(
+        name="toy_cross_from",
+        doc="out[i, j] = sum_k w_k cos(x_i u_k - y_j u_k).",
+        args={"w": "f8[K]", "u": "f8[K]", "x": "f8[I]", "y": "f8[J]"},
+        returns="f8[I,J]", index={"i": "I", "j": "J"}, reduce=("k", "K"), weight="w[k]",
+        terms=[("cos(x[i] * u[k])", "cos(y[j] * u[k])"), ("sin(x[i] * u[k])", "sin(y[j] * u[k])")],
+    ),
+    Contraction(
+        name="toy_gram_from",
+        doc="out[i, j] = sum_k w_k cos((x_i - x_j) u_k), symmetric.",
+        args={"w": "f8[K]", "u": "f8[K]", "x": "f8[I]"},
+        returns="f8[I,I]", index={"i": "I", "j": "I"}, reduce=("k", "K"), weight="w[k]",
+        terms=[("cos(x[i] * u[k])", None), ("sin(x[i] * u[k])", None)], symmetric=True,
+    ),
+]
+'''
+
+
+@pytest.mark.parametrize("budget", [None, 41])
+def test_contraction_lowerings_agree(tmp_path, monkeypatch, budget):
+    """Numba, JAX and array-API contractions match NumPy, in one chunk of k and in many."""
+    if budget is not None:  # Numba reads the budget when generating, JAX/xp when tracing
+        monkeypatch.setattr("autojax._runtime.CHUNK_BUDGET", budget)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "toy_contraction.py").write_text(CONTRACTION_SPEC)
+    out = tmp_path / "out"
+    write(render_all(load_specs(specs)), out)
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(5)
+    w, u, x, y = rng.random(37), rng.normal(size=37) * 30, rng.normal(size=9), rng.normal(size=4)
+    cross = np.cos(np.subtract.outer(x, y)[:, :, None] * u) @ w
+    gram = np.cos(np.subtract.outer(x, x)[:, :, None] * u) @ w
+    for backend in ("numba", "jax", "xp"):
+        mod = _import(out / backend / "toy_contraction.py", f"_toy_contraction_{backend}_{budget}")
+        got = np.asarray(mod.toy_cross_from(w, u, x, y))
+        np.testing.assert_allclose(got, cross, atol=1e-12, err_msg=backend)
+        got = np.asarray(mod.toy_gram_from(w, u, x))
+        np.testing.assert_allclose(got, gram, atol=1e-12, err_msg=backend)
+        assert np.array_equal(got, got.T), (
+            f"{backend}: a symmetric contraction is exactly symmetric"
+        )
+    if budget is not None:
+        assert "41 //" in (out / "numba" / "toy_contraction.py").read_text()
+
+
 def _toy_scatter_expected(x, idx, w, pixels):
     valid = np.cumprod(idx >= 0, axis=1) > 0
     t = np.zeros((idx.shape[0], pixels))

@@ -76,21 +76,57 @@ def w_tilde_data_interferometer_from(
 def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, grid_radians_slim):
     K = noise_map_real.shape[0]
     M = grid_radians_slim.shape[0]
-    out = np.empty((M, M), dtype=np.float64)
-    for i in nb.prange(M):
-        for j in range(i, M):
-            acc = 0.0
-            for k in range(K):
-                acc += noise_map_real[k] ** (-2) * np.cos(
+    _total = K
+    _chunk = max(1, min(_total, 2097152 // max(1, 2 * ((M) + (M)))))
+    out = np.zeros((M, M), dtype=np.float64)
+    for _start in range(0, _total, _chunk):
+        _n = min(_chunk, _total - _start)
+        _left = np.empty((M, 2 * _n), dtype=np.float64)
+        _right = np.empty((M, 2 * _n), dtype=np.float64)
+        for i in nb.prange(M):
+            for _step in range(_n):
+                k = _start + _step
+                _weight = noise_map_real[k] ** (-2)
+                _left[i, 0 * _n + _step] = _weight * (
+                    np.cos(
+                        2
+                        * np.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    )
+                )
+                _right[i, 0 * _n + _step] = np.cos(
                     2
                     * np.pi
                     * (
-                        (grid_radians_slim[i, 1] - grid_radians_slim[j, 1]) * uv_wavelengths[k, 0]
-                        + (grid_radians_slim[i, 0] - grid_radians_slim[j, 0]) * uv_wavelengths[k, 1]
+                        grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                        + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
                     )
                 )
-            out[i, j] = acc
-            out[j, i] = acc
+                _left[i, 1 * _n + _step] = _weight * (
+                    np.sin(
+                        2
+                        * np.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    )
+                )
+                _right[i, 1 * _n + _step] = np.sin(
+                    2
+                    * np.pi
+                    * (
+                        grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                        + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                    )
+                )
+        out += _left @ _right.T
+    for i in nb.prange(M):
+        for j in range(i + 1, M):
+            out[j, i] = out[i, j]
     return out
 
 
@@ -100,7 +136,10 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
 def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_radians_slim):
     """Dense W-tilde: ``W[i,j] = sum_k noise_k**-2 cos(2 pi ((x_i-x_j) u_k + (y_i-y_j) v_k))``.
 
-    Symmetric, (M, M): loops compute the upper triangle and mirror it.
+    Symmetric, (M, M). With ``phi_i = 2 pi (x_i u_k + y_i v_k)``, ``cos(phi_i - phi_j) =
+    cos phi_i cos phi_j + sin phi_i sin phi_j``: per chunk of visibilities, the (M, chunk)
+    tables of cosines and sines are built once and multiplied, so the cost is 2 M K cosines
+    and sines plus a matrix product, not M**2 K cosines.
 
     Method: ``direct`` (family ``w_tilde``).
 
@@ -130,15 +169,25 @@ def _w_compact_curvature_interferometer_from_impl(
     N = grid_size
     K = noise_map_real.shape[0]
     d = 2 * np.pi * pixel_scale * np.pi / 648000
-    out = np.empty((N, 2 * N - 1), dtype=np.float64)
-    for m in nb.prange(N):
-        for n in range(2 * N - 1):
-            acc = 0.0
-            for k in range(K):
-                acc += noise_map_real[k] ** (-2) * np.cos(
-                    d * (n - (N - 1)) * uv_wavelengths[k, 0] - d * m * uv_wavelengths[k, 1]
-                )
-            out[m, n] = acc
+    _total = K
+    _chunk = max(1, min(_total, 2097152 // max(1, 2 * ((N) + (2 * N - 1)))))
+    out = np.zeros((N, 2 * N - 1), dtype=np.float64)
+    for _start in range(0, _total, _chunk):
+        _n = min(_chunk, _total - _start)
+        _left = np.empty((N, 2 * _n), dtype=np.float64)
+        _right = np.empty((2 * N - 1, 2 * _n), dtype=np.float64)
+        for m in nb.prange(N):
+            for _step in range(_n):
+                k = _start + _step
+                _weight = noise_map_real[k] ** (-2)
+                _left[m, 0 * _n + _step] = _weight * (np.cos(d * m * uv_wavelengths[k, 1]))
+                _left[m, 1 * _n + _step] = _weight * (np.sin(d * m * uv_wavelengths[k, 1]))
+        for n in nb.prange(2 * N - 1):
+            for _step in range(_n):
+                k = _start + _step
+                _right[n, 0 * _n + _step] = np.cos(d * (n - (N - 1)) * uv_wavelengths[k, 0])
+                _right[n, 1 * _n + _step] = np.sin(d * (n - (N - 1)) * uv_wavelengths[k, 0])
+        out += _left @ _right.T
     return out
 
 
@@ -154,7 +203,9 @@ def w_compact_curvature_interferometer_from(grid_size, noise_map_real, uv_wavele
 
     ``C[m, n] = sum_k noise_k**-2 cos(d (n-(N-1)) u_k - d m v_k)`` with
     ``d = 2 pi pixel_scale pi/648000``. Only non-negative row offsets are stored
-    (cos is even), and no grid is needed, only the pixel scale.
+    (cos is even), and no grid is needed, only the pixel scale. Evaluated as
+    ``cos(a - b) = cos a cos b + sin a sin b`` with ``a = d (n-(N-1)) u_k`` and ``b = d m v_k``:
+    (N + 2N-1) K cosines and sines and a matrix product per chunk of visibilities.
 
     Method: ``compact`` (family ``w_tilde``).
 

@@ -81,26 +81,47 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
     _dev = _device(noise_map_real)
     K = noise_map_real.shape[0]
     M = grid_radians_slim.shape[0]
-    i = xp.reshape(xp.arange(M, device=_dev), (M, 1, 1))
-    j = xp.reshape(xp.arange(M, device=_dev), (1, M, 1))
+    i = xp.reshape(xp.arange(M, device=_dev), (-1, 1))
     _total = K
-    _chunk = chunk_size((M) * (M), _total)
+    _chunk = chunk_size(2 * ((M) + (M)), _total)
     out = xp.zeros((M, M), dtype=xp.float64, device=_dev)
     for _start in range(0, _total, _chunk):
-        k = xp.reshape(xp.arange(_start, min(_start + _chunk, _total), device=_dev), (1, 1, -1))
-        out = out + xp.sum(
-            noise_map_real[k] ** (-2)
-            * xp.cos(
-                2
-                * xp.pi
-                * (
-                    (grid_radians_slim[i, 1] - grid_radians_slim[j, 1]) * uv_wavelengths[k, 0]
-                    + (grid_radians_slim[i, 0] - grid_radians_slim[j, 0]) * uv_wavelengths[k, 1]
-                )
-            ),
-            axis=-1,
+        k = xp.reshape(xp.arange(_start, min(_start + _chunk, _total), device=_dev), (1, -1))
+        _n = k.shape[1]
+        _weight = noise_map_real[k] ** (-2) + xp.zeros((1, _n), dtype=xp.float64, device=_dev)
+        _right = xp.concat(
+            [
+                xp.broadcast_to(
+                    xp.cos(
+                        2
+                        * xp.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    ),
+                    (M, _n),
+                ),
+                xp.broadcast_to(
+                    xp.sin(
+                        2
+                        * xp.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    ),
+                    (M, _n),
+                ),
+            ],
+            axis=1,
         )
-    return out
+        _left = _right * xp.concat([_weight] * 2, axis=1)
+        out = out + xp.matmul(_left, xp.matrix_transpose(_right))
+    _upper = xp.reshape(xp.arange(M, device=_dev), (-1, 1)) <= xp.reshape(
+        xp.arange(M, device=_dev), (1, -1)
+    )
+    return xp.where(_upper, out, xp.matrix_transpose(out))
 
 
 @validated(
@@ -109,7 +130,10 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
 def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_radians_slim):
     """Dense W-tilde: ``W[i,j] = sum_k noise_k**-2 cos(2 pi ((x_i-x_j) u_k + (y_i-y_j) v_k))``.
 
-    Symmetric, (M, M): loops compute the upper triangle and mirror it.
+    Symmetric, (M, M). With ``phi_i = 2 pi (x_i u_k + y_i v_k)``, ``cos(phi_i - phi_j) =
+    cos phi_i cos phi_j + sin phi_i sin phi_j``: per chunk of visibilities, the (M, chunk)
+    tables of cosines and sines are built once and multiplied, so the cost is 2 M K cosines
+    and sines plus a matrix product, not M**2 K cosines.
 
     Method: ``direct`` (family ``w_tilde``).
 
@@ -140,18 +164,30 @@ def _w_compact_curvature_interferometer_from_impl(
     N = grid_size
     K = noise_map_real.shape[0]
     d = 2 * xp.pi * pixel_scale * xp.pi / 648000
-    m = xp.reshape(xp.arange(N, device=_dev), (N, 1, 1))
-    n = xp.reshape(xp.arange(2 * N - 1, device=_dev), (1, 2 * N - 1, 1))
+    m = xp.reshape(xp.arange(N, device=_dev), (-1, 1))
+    n = xp.reshape(xp.arange(2 * N - 1, device=_dev), (-1, 1))
     _total = K
-    _chunk = chunk_size((N) * (2 * N - 1), _total)
+    _chunk = chunk_size(2 * ((N) + (2 * N - 1)), _total)
     out = xp.zeros((N, 2 * N - 1), dtype=xp.float64, device=_dev)
     for _start in range(0, _total, _chunk):
-        k = xp.reshape(xp.arange(_start, min(_start + _chunk, _total), device=_dev), (1, 1, -1))
-        out = out + xp.sum(
-            noise_map_real[k] ** (-2)
-            * xp.cos(d * (n - (N - 1)) * uv_wavelengths[k, 0] - d * m * uv_wavelengths[k, 1]),
-            axis=-1,
+        k = xp.reshape(xp.arange(_start, min(_start + _chunk, _total), device=_dev), (1, -1))
+        _n = k.shape[1]
+        _weight = noise_map_real[k] ** (-2) + xp.zeros((1, _n), dtype=xp.float64, device=_dev)
+        _left = xp.concat(
+            [
+                xp.broadcast_to(_weight * (xp.cos(d * m * uv_wavelengths[k, 1])), (N, _n)),
+                xp.broadcast_to(_weight * (xp.sin(d * m * uv_wavelengths[k, 1])), (N, _n)),
+            ],
+            axis=1,
         )
+        _right = xp.concat(
+            [
+                xp.broadcast_to(xp.cos(d * (n - (N - 1)) * uv_wavelengths[k, 0]), (2 * N - 1, _n)),
+                xp.broadcast_to(xp.sin(d * (n - (N - 1)) * uv_wavelengths[k, 0]), (2 * N - 1, _n)),
+            ],
+            axis=1,
+        )
+        out = out + xp.matmul(_left, xp.matrix_transpose(_right))
     return out
 
 
@@ -167,7 +203,9 @@ def w_compact_curvature_interferometer_from(grid_size, noise_map_real, uv_wavele
 
     ``C[m, n] = sum_k noise_k**-2 cos(d (n-(N-1)) u_k - d m v_k)`` with
     ``d = 2 pi pixel_scale pi/648000``. Only non-negative row offsets are stored
-    (cos is even), and no grid is needed, only the pixel scale.
+    (cos is even), and no grid is needed, only the pixel scale. Evaluated as
+    ``cos(a - b) = cos a cos b + sin a sin b`` with ``a = d (n-(N-1)) u_k`` and ``b = d m v_k``:
+    (N + 2N-1) K cosines and sines and a matrix product per chunk of visibilities.
 
     Method: ``compact`` (family ``w_tilde``).
 
