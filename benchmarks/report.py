@@ -321,8 +321,16 @@ def print_tables(groups: list[Group], names: list[str]) -> None:
         console.print(t)
 
 
+def _is_suite_run(path: Path) -> bool:
+    """A pytest-benchmark file (the scaling sweep writes JSON of another shape there too)."""
+    try:
+        return "benchmarks" in json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+
+
 def newest_json(store: Path = STORE) -> Path:
-    files = [p for p in store.glob("*.json") if "scaling" not in p.name]
+    files = [p for p in store.glob("*.json") if _is_suite_run(p)]
     if not files:
         raise SystemExit(f"no benchmark JSON in {store}; run `nox -s bench-cpu` first")
     return max(files, key=lambda p: p.stat().st_mtime)
