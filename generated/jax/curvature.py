@@ -58,7 +58,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     b = jnp.arange(M).reshape((-1, 1, 1))
     j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
-    _chunk = scatter_chunk_size((M) * (B), _outer)
+    _chunk = chunk_size((M) * (B), _outer)
 
     def _step(_, _c):
         a = _c * _chunk + jnp.arange(_chunk).reshape((1, 1, -1))
@@ -182,7 +182,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     b = jnp.arange(M).reshape((-1, 1, 1))
     j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
-    _chunk = scatter_chunk_size((M) * (B), _outer)
+    _chunk = chunk_size((M) * (B), _outer)
 
     def _step(_, _c):
         a = _c * _chunk + jnp.arange(_chunk).reshape((1, 1, -1))

@@ -167,7 +167,7 @@ def _sparse_mapping_matrix_transpose_matmul_impl(
     b = jnp.arange(B).reshape((1, -1, 1))
     c = jnp.arange(C).reshape((1, 1, -1))
     _outer = M
-    _chunk = scatter_chunk_size((B) * (C), _outer)
+    _chunk = chunk_size((B) * (C), _outer)
 
     def _step(out, _c):
         m = _c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1))

@@ -7,8 +7,8 @@ import os
 #: elements one vectorised temporary may hold in a reduction (index space x chunk of the
 #: reduced axis); AUTOJAX_CHUNK_BUDGET overrides it (read when a kernel is traced)
 CHUNK_BUDGET = int(os.environ.get("AUTOJAX_CHUNK_BUDGET", 2**21))
-#: the same for scatter-adds, smaller: their index and value temporaries are read back
-#: element by element, which is fastest while they stay in cache (AUTOJAX_SCATTER_BUDGET)
+#: the same for element-wise scatter-adds, smaller: their index and value temporaries are
+#: read back element by element, fastest while they stay in cache (AUTOJAX_SCATTER_BUDGET)
 SCATTER_BUDGET = int(os.environ.get("AUTOJAX_SCATTER_BUDGET", 2**18))
 
 

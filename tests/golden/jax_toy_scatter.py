@@ -26,7 +26,7 @@ def _toy_rows_from_impl(x, idx, w, pixels):
     n = jnp.arange(N).reshape((-1, 1, 1))
     b = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
-    _chunk = scatter_chunk_size((N) * (B), _outer)
+    _chunk = chunk_size((N) * (B), _outer)
 
     def _step(_, _c):
         m = _c * _chunk + jnp.arange(_chunk).reshape((1, 1, -1))
@@ -81,7 +81,7 @@ def _toy_columns_from_impl(x, idx, w, pixels):
     m = jnp.arange(M).reshape((1, 1, -1))
     b = jnp.arange(B).reshape((1, -1, 1))
     _outer = N
-    _chunk = scatter_chunk_size((M) * (B), _outer)
+    _chunk = chunk_size((M) * (B), _outer)
 
     def _step(out, _c):
         n = _c * _chunk + jnp.arange(_chunk).reshape((-1, 1, 1))
