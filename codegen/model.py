@@ -213,6 +213,18 @@ def _check_name(kernel, field_name, name):
         )
 
 
+def _check_lets(kernel, lets, known) -> set[str]:
+    """Validate ``lets`` (each may use the ones before it); return ``known`` plus their names."""
+    for name, text in lets.items():
+        _check_name(kernel, f"lets.{name}", name)
+        node = _parse_expr(kernel, f"lets.{name}", text)
+        unknown = _names(node) - known - CONSTANTS
+        if unknown:
+            _fail(kernel, f"lets.{name}", f"uses unknown names {sorted(unknown)}")
+        known = known | {name}
+    return known
+
+
 def _check_extent(kernel, field_name, text, known):
     node = _parse_expr(kernel, field_name, str(text))
     unknown = _names(node) - known
@@ -248,13 +260,7 @@ class IndexMap(Kernel):
                 self.name, "returns", f"must be an array with {len(self.index)} axes, one per index"
             )
         known = self.known_names()
-        for name, text in self.lets.items():
-            _check_name(self.name, f"lets.{name}", name)
-            node = _parse_expr(self.name, f"lets.{name}", text)
-            unknown = _names(node) - known - CONSTANTS
-            if unknown:
-                _fail(self.name, f"lets.{name}", f"uses unknown names {sorted(unknown)}")
-            known = known | {name}
+        known = _check_lets(self.name, self.lets, known)
         for idx, extent in self.index.items():
             _check_name(self.name, f"index.{idx}", idx)
             _check_extent(self.name, f"index.{idx}", extent, known)
@@ -319,13 +325,7 @@ class Contraction(Kernel):
         if not self.out_decl.is_array or len(self.out_decl.shape) != 2:
             _fail(self.name, "returns", "must be a 2-d array, one axis per index")
         known = self.known_names()
-        for name, text in self.lets.items():
-            _check_name(self.name, f"lets.{name}", name)
-            node = _parse_expr(self.name, f"lets.{name}", text)
-            unknown = _names(node) - known - CONSTANTS
-            if unknown:
-                _fail(self.name, f"lets.{name}", f"uses unknown names {sorted(unknown)}")
-            known = known | {name}
+        known = _check_lets(self.name, self.lets, known)
         (i, ei), (j, ej) = self.index.items()
         for idx, extent in self.index.items():
             _check_name(self.name, f"index.{idx}", idx)
