@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -285,3 +286,35 @@ def test_prange_only_where_race_free():
     ].race_free_outer()
     text = (ROOT / "generated" / "numba" / "curvature.py").read_text()
     assert "parallel=False" in text and "parallel=True" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (('"cos(y[j] * u[k])"', '"cos(x[i] * u[k])"'), "terms[0].right"),  # right uses i
+        (
+            (
+                'weight="w[k]",\n        terms=[("cos(x[i] * u[k])", None)',
+                'weight="w[i]",\n        terms=[("cos(x[i] * u[k])", None)',
+            ),
+            "weight",
+        ),
+        (
+            (
+                '("sin(x[i] * u[k])", None)], symmetric=True',
+                '("sin(x[i] * u[k])", "y")], symmetric=True',
+            ),
+            "terms[1].right",
+        ),
+    ],
+)
+def test_malformed_contraction_names_the_field(tmp_path, change, field):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    text = CONTRACTION_SPEC.replace(*change)
+    assert text != CONTRACTION_SPEC
+    (specs / "toy_contraction.py").write_text(text)
+    with pytest.raises(
+        SpecError, match=rf"toy_contraction.py: kernel '\w+', field '{re.escape(field)}'"
+    ):
+        load_specs(specs)
