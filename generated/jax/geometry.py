@@ -17,7 +17,6 @@ from autojax._validate import validated
 xp = jnp
 
 
-@partial(jax.jit, static_argnames=["shape_native"])
 def _mask_2d_centres_from_impl(shape_native, pixel_scales, centre):
     return (
         (shape_native[0] - 1) / 2 - centre[0] / pixel_scales[0],
