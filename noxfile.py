@@ -123,6 +123,13 @@ def bench_cuda(session: nox.Session) -> None:
     .benchmarks/cuda-<time>.json and a report; with a CPU run in .benchmarks/ the report
     puts CPU and GPU side by side. Posargs go to pytest.
     """
+    import shutil
+
+    if not (shutil.which("nvidia-smi") or os.path.exists("/proc/driver/nvidia/version")):
+        session.error(
+            "bench-cuda needs an NVIDIA GPU and driver (no nvidia-smi, no /proc/driver/nvidia); "
+            "nothing was installed. Run `nox -s bench-cpu` on this machine."
+        )
     session.install("-e", ".[bench,cuda]")
     session.run("python", "-m", "benchmarks.gpu_check")
     run = _run_name("cuda")
