@@ -225,6 +225,23 @@ def _check_lets(kernel, lets, known) -> set[str]:
     return known
 
 
+def _check_expr(kernel, field_name, text, allowed) -> None:
+    """An expression may use only ``allowed`` names and constants, and call only FUNCTIONS."""
+    if not isinstance(text, str):
+        _fail(kernel, field_name, "must be an expression string")
+    node = _parse_expr(kernel, field_name, text)
+    unknown = _names(node) - allowed - CONSTANTS
+    if unknown:
+        _fail(
+            kernel,
+            field_name,
+            f"uses unknown names {sorted(unknown)} (not arguments, sizes, lets or its indices)",
+        )
+    bad = _calls(node) - FUNCTIONS
+    if bad:
+        _fail(kernel, field_name, f"calls {sorted(bad)}; allowed: {sorted(FUNCTIONS)}")
+
+
 def _check_extent(kernel, field_name, text, known):
     node = _parse_expr(kernel, field_name, str(text))
     unknown = _names(node) - known
@@ -271,13 +288,7 @@ class IndexMap(Kernel):
             _check_name(self.name, "reduce", self.reduce[0])
             _check_extent(self.name, "reduce", self.reduce[1], known)
             indices.add(self.reduce[0])
-        node = _parse_expr(self.name, "expr", self.expr)
-        unknown = _names(node) - known - indices - CONSTANTS
-        if unknown:
-            _fail(self.name, "expr", f"uses unknown names {sorted(unknown)}")
-        bad = _calls(node) - FUNCTIONS
-        if bad:
-            _fail(self.name, "expr", f"calls {sorted(bad)}; allowed: {sorted(FUNCTIONS)}")
+        _check_expr(self.name, "expr", self.expr, known | indices)
         if self.symmetric and (len(self.index) < 2 or len(set(list(self.index.values())[:2])) != 1):
             _fail(self.name, "symmetric", "needs two leading output indices of the same extent")
         self.out_dtype = self.out_decl.dtype
@@ -337,30 +348,19 @@ class Contraction(Kernel):
         _check_extent(self.name, "reduce", self.reduce[1], known)
         if self.symmetric and ei != ej:
             _fail(self.name, "symmetric", "needs both indices to have the same extent")
-        self._check_expr("weight", self.weight, known | {k})
+        _check_expr(self.name, "weight", self.weight, known | {k})
         if not self.terms:
             _fail(self.name, "terms", "needs at least one (left, right) pair")
         for n, term in enumerate(self.terms):
             if not (isinstance(term, tuple) and len(term) == 2):
                 _fail(self.name, f"terms[{n}]", "must be a (left, right) pair")
             left, right = term
-            self._check_expr(f"terms[{n}].left", left, known | {i, k})
+            _check_expr(self.name, f"terms[{n}].left", left, known | {i, k})
             if self.symmetric:
                 if right is not None:
                     _fail(self.name, f"terms[{n}].right", "must be None when symmetric")
             else:
-                self._check_expr(f"terms[{n}].right", right, known | {j, k})
-
-    def _check_expr(self, field_name, text, allowed):
-        if not isinstance(text, str):
-            _fail(self.name, field_name, "must be an expression string")
-        node = _parse_expr(self.name, field_name, text)
-        unknown = _names(node) - allowed - CONSTANTS
-        if unknown:
-            _fail(self.name, field_name, f"uses names {sorted(unknown)} it may not depend on")
-        bad = _calls(node) - FUNCTIONS
-        if bad:
-            _fail(self.name, field_name, f"calls {sorted(bad)}; allowed: {sorted(FUNCTIONS)}")
+                _check_expr(self.name, f"terms[{n}].right", right, known | {j, k})
 
     def right_terms(self) -> list[str]:
         """Right factors; for a symmetric contraction, the left ones with i renamed j."""
