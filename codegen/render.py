@@ -14,6 +14,8 @@ from pathlib import Path
 
 import jinja2
 
+from autojax._runtime import DEFAULT_CHUNK_BUDGET
+
 from . import expr as ex
 from .model import BACKENDS, Alias, Kernel, SpecError
 
@@ -148,11 +150,10 @@ def _contraction_view(k, backend):
         "shape": _tuple([ei, ej]),
         # elements of the factor tables per step of k (the chunk budget divides this)
         "table_size": f"{len(k.terms)} * (({ei}) + ({ej}))",
+        # the default of a Numba contraction's _budget argument (the wrapper passes the
+        # run-time value); a constant, so generation does not depend on the environment
+        "default_budget": DEFAULT_CHUNK_BUDGET,
     }
-    if backend == "numba":
-        from autojax._runtime import CHUNK_BUDGET
-
-        view["budget"] = CHUNK_BUDGET
     return view
 
 
@@ -174,7 +175,6 @@ def _scatter_view(k, backend):
         "loops": loops,
         "stops": {i: ex.lower(c, backend) for i, c in k.stops.items()},
         "shape": _tuple(k.out_shape),
-        "out_shape": list(k.out_shape),
         "updates": updates,
         "parallel": k.race_free_outer(),
     }
@@ -191,7 +191,7 @@ def _scatter_view(k, backend):
             for name, extent in loops
         ]
         view["inner_size"] = " * ".join(f"({e})" for _, e in loops[1:]) or "1"
-        extents = {name: ("_chunk" if i == 0 else e) for i, (name, e) in enumerate(loops)}
+        extents = _chunked_extents(k)
         view["loop_shape"] = _tuple(extents[name] for name in order)
         for update, plan in zip(updates, plans):
             update["window"] = plan
@@ -213,6 +213,11 @@ def _scatter_view(k, backend):
                 "-1" if i == view["blocks"] else k.out_shape[p] for i, p in enumerate(layout)
             )
     return view
+
+
+def _chunked_extents(k) -> dict[str, str]:
+    """Loop extents as the vectorised step sees them: the outer loop runs ``_chunk`` at a time."""
+    return {name: ("_chunk" if i == 0 else e) for i, (name, e) in enumerate(k.loops.items())}
 
 
 def _linear_index(targets: list[str], shape) -> str:
@@ -250,7 +255,7 @@ def _window_plan(k, targets, backend):
     gathered = [pos for pos in range(len(targets)) if pos not in window]
     if not window or not gathered:
         return None
-    extents = {name: ("_chunk" if i == 0 else e) for i, (name, e) in enumerate(k.loops.items())}
+    extents = _chunked_extents(k)
     windows = [window[p] for p in sorted(window)]
     order = [name for name in loop_names if name not in windows] + windows
     return {

@@ -7,6 +7,7 @@
 import numba as nb
 import numpy as np
 
+from autojax import _runtime
 from autojax._validate import validated
 
 
@@ -73,11 +74,13 @@ def w_tilde_data_interferometer_from(
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
-def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, grid_radians_slim):
+def _w_tilde_curvature_interferometer_from_impl(
+    noise_map_real, uv_wavelengths, grid_radians_slim, _budget=2097152
+):
     K = noise_map_real.shape[0]
     M = grid_radians_slim.shape[0]
     _total = K
-    _chunk = max(1, min(_total, 2097152 // max(1, 2 * ((M) + (M)))))
+    _chunk = max(1, min(_total, _budget // max(1, 2 * ((M) + (M)))))
     out = np.zeros((M, M), dtype=np.float64)
     for _start in range(0, _total, _chunk):
         _n = min(_chunk, _total - _start)
@@ -158,19 +161,19 @@ def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_r
     """
 
     return _w_tilde_curvature_interferometer_from_impl(
-        noise_map_real, uv_wavelengths, grid_radians_slim
+        noise_map_real, uv_wavelengths, grid_radians_slim, _runtime.CHUNK_BUDGET
     )
 
 
 @nb.njit(cache=True, parallel=True, nogil=True)
 def _w_compact_curvature_interferometer_from_impl(
-    grid_size, noise_map_real, uv_wavelengths, pixel_scale
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, _budget=2097152
 ):
     N = grid_size
     K = noise_map_real.shape[0]
     d = 2 * np.pi * pixel_scale * np.pi / 648000
     _total = K
-    _chunk = max(1, min(_total, 2097152 // max(1, 2 * ((N) + (2 * N - 1)))))
+    _chunk = max(1, min(_total, _budget // max(1, 2 * ((N) + (2 * N - 1)))))
     out = np.zeros((N, 2 * N - 1), dtype=np.float64)
     for _start in range(0, _total, _chunk):
         _n = min(_chunk, _total - _start)
@@ -226,7 +229,7 @@ def w_compact_curvature_interferometer_from(grid_size, noise_map_real, uv_wavele
     """
 
     return _w_compact_curvature_interferometer_from_impl(
-        grid_size, noise_map_real, uv_wavelengths, pixel_scale
+        grid_size, noise_map_real, uv_wavelengths, pixel_scale, _runtime.CHUNK_BUDGET
     )
 
 

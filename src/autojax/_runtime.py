@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 
 #: elements one vectorised temporary may hold in a reduction (index space x chunk of the
-#: reduced axis); AUTOJAX_CHUNK_BUDGET overrides it (read when a kernel is traced)
-CHUNK_BUDGET = int(os.environ.get("AUTOJAX_CHUNK_BUDGET", 2**21))
+#: reduced axis); AUTOJAX_CHUNK_BUDGET overrides it (read when a JAX kernel is traced or a
+#: Numba contraction is called)
+DEFAULT_CHUNK_BUDGET = 2**21
+CHUNK_BUDGET = int(os.environ.get("AUTOJAX_CHUNK_BUDGET", DEFAULT_CHUNK_BUDGET))
 #: the same for element-wise scatter-adds, smaller: their index and value temporaries are
 #: read back element by element, fastest while they stay in cache (AUTOJAX_SCATTER_BUDGET)
 SCATTER_BUDGET = int(os.environ.get("AUTOJAX_SCATTER_BUDGET", 2**18))
