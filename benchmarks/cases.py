@@ -16,8 +16,11 @@ the report shows those entries in their kernel's table too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from autojax import backends
 from autojax.util.testing import expected as reference_result
@@ -63,6 +66,35 @@ class Case:
             return second(first(*args), *rest)
 
         return chained, args
+
+
+def on_jax(backend: str) -> bool:
+    """Whether ``backend`` computes with JAX arrays: the JAX backend, and the array-API
+    backend when ``AUTOJAX_BENCH_XP_ARRAYS=jax`` (the GPU run) gives it jax.numpy arrays."""
+    return backend == "jax" or (
+        backend == "xp" and os.environ.get("AUTOJAX_BENCH_XP_ARRAYS", "numpy") == "jax"
+    )
+
+
+def converter(backend: str) -> Callable:
+    """How one input is prepared for ``backend`` (outside any timed region)."""
+    if on_jax(backend):
+        import jax.numpy as jnp
+
+        return lambda a: jnp.asarray(a) if isinstance(a, np.ndarray) else a
+    return lambda a: a
+
+
+def blocking(fn: Callable, backend: str) -> Callable:
+    """``fn`` that waits for its result: JAX dispatches asynchronously."""
+    if not on_jax(backend):
+        return fn
+    import jax
+
+    def call(*args):
+        return jax.block_until_ready(fn(*args))
+
+    return call
 
 
 def _has(backend: str, kernel: str) -> bool:

@@ -18,14 +18,13 @@ from __future__ import annotations
 import os
 import time
 
-import numpy as np
 import pytest
 
 from autojax import backends
 from autojax.datasets import DataGenerated, DataLoaded
 from autojax.util.testing import assert_close
 
-from .cases import kernel_cases, method_cases
+from .cases import blocking, converter, kernel_cases, method_cases, on_jax
 
 DATASETS = {"DataLoaded": DataLoaded, "DataGenerated": DataGenerated}
 
@@ -101,33 +100,8 @@ def dataset(dataset_name):
     return _DATASETS[dataset_name]
 
 
-def _converter(backend: str):
-    """How a backend's inputs are prepared (outside the timed region)."""
-    xp_arrays = os.environ.get("AUTOJAX_BENCH_XP_ARRAYS", "numpy")
-    if backend == "jax" or (backend == "xp" and xp_arrays == "jax"):
-        import jax.numpy as jnp
-
-        return lambda a: jnp.asarray(a) if isinstance(a, np.ndarray) else a
-    return lambda a: a
-
-
-def _blocking(fn, backend: str):
-    """JAX dispatches asynchronously: wait for the result inside the timed call."""
-    if backend in ("jax", "xp"):
-        try:
-            import jax
-        except ImportError:
-            return fn
-
-        def call(*args):
-            return jax.block_until_ready(fn(*args))
-
-        return call
-    return fn
-
-
 def _device(backend: str) -> str:
-    if backend == "jax" or (backend == "xp" and os.environ.get("AUTOJAX_BENCH_XP_ARRAYS") == "jax"):
+    if on_jax(backend):
         import jax
 
         d = jax.devices()[0]
@@ -152,8 +126,8 @@ def run_case(benchmark):
 
     def run(case, dataset):
         module = backends.load(case.backend)
-        fn, args = case.bind(module, dataset, _converter(case.backend))
-        call = _blocking(fn, case.backend)
+        fn, args = case.bind(module, dataset, converter(case.backend))
+        call = blocking(fn, case.backend)
         benchmark.group = f"{case.group} [{dataset.name}]"
         benchmark.extra_info.update(
             kind=case.kind,

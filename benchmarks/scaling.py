@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import inspect
 import json
 import math
 import os
@@ -65,7 +64,11 @@ from rich.progress import (
 
 from autojax import backends
 from autojax import reference as ref
-from autojax.datasets import DataGenerated
+from autojax.datasets import DataGenerated, Dataset
+from autojax.util.testing import assert_close
+
+from .cases import blocking, converter
+from .report import format_time
 
 ROOT = Path(__file__).resolve().parents[1]
 SERIES_KEYS = ("precompute", "curvature", "likelihood")
@@ -145,9 +148,7 @@ class Problem:
             self.pix_indexes_for_sub_slim_index, self.pix_weights_for_sub_slim_index, self.pixels
         )
 
-    def args_for(self, func: Callable) -> list:
-        """Positional arguments of ``func``, each the attribute named like its parameter."""
-        return [getattr(self, name) for name in inspect.signature(func).parameters]
+    args_for = Dataset.args_for  # arguments by parameter name, as for the datasets
 
 
 @dataclass(frozen=True)
@@ -457,24 +458,6 @@ class RssPeak:
         return max(self._peak - self.baseline, 0) / 2**20
 
 
-def _to_backend(args: list, backend: str) -> list:
-    """JAX methods get their arrays as JAX arrays (converted outside the timed region)."""
-    if backend != "jax":
-        return args
-    import jax.numpy as jnp
-
-    return [jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
-
-
-def _finish(result, backend: str):
-    """Wait for JAX's asynchronous dispatch; other backends return finished results."""
-    if backend == "jax":
-        import jax
-
-        jax.block_until_ready(result)
-    return result
-
-
 @dataclass
 class Point:
     """One measured (or skipped) size of one method."""
@@ -518,14 +501,15 @@ class WrongAnswer(RuntimeError):
 
 
 def measure(
-    call: Callable[[], Any], backend: str, check: Callable[[Any], None] | None = None
+    call: Callable[[], Any], check: Callable[[Any], None] | None = None
 ) -> tuple[float, list[float], float]:
-    """Time ``call``: the first call, then the timed calls, with the peak RSS growth (MiB).
+    """Time ``call`` (which waits for its result): the first call, then the timed calls,
+    with the peak RSS growth (MiB).
 
     ``check``, if given, sees the first call's result before anything is timed.
     """
     start = time.perf_counter()
-    result = _finish(call(), backend)
+    result = call()
     first = time.perf_counter() - start
     if check is not None:
         check(result)
@@ -534,35 +518,22 @@ def measure(
     with RssPeak() as memory:
         while len(times) < MAX_REPS and (len(times) < MIN_REPS or sum(times) < TARGET_SECONDS):
             start = time.perf_counter()
-            _finish(call(), backend)
+            call()
             times.append(time.perf_counter() - start)
     return first, times, memory.peak_mib
 
 
 def check_agreement(series: Series, method: Method, result, expected: np.ndarray, problem) -> None:
-    """Raise :class:`WrongAnswer` unless ``result`` matches the reference to ``RTOL``."""
-    got = method.comparable(result, problem)
+    """Raise :class:`WrongAnswer` unless ``result`` matches the reference (``assert_close``
+    with ``RTOL``, the rule of the tests and the benchmark suites)."""
     where = f"{series.key}: {method.label} ({method.backend}.{method.kernel})"
-    if got.shape != expected.shape:
-        raise WrongAnswer(f"{where} returned shape {got.shape}, the reference {expected.shape}")
-    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    error = float(np.max(np.abs(got - expected))) if expected.size else 0.0
-    if not error <= RTOL * max(scale, np.finfo(float).tiny):
+    try:
+        assert_close(method.comparable(result, problem), expected, rtol=RTOL, err_msg=where)
+    except AssertionError as exc:
         raise WrongAnswer(
             f"{where} disagrees with autojax.reference at {series.x_name} = "
-            f"{series.sizes[0].x}: max |difference| = {error:.3e}, "
-            f"{error / max(scale, np.finfo(float).tiny):.3e} of the largest value "
-            f"(allowed {RTOL:g}). Refusing to time a wrong answer."
-        )
-
-
-def _fmt_s(seconds: float) -> str:
-    """Seconds with 3 significant digits in µs, ms or s."""
-    for unit, scale in (("µs", 1e-6), ("ms", 1e-3)):
-        text = f"{seconds / scale:.3g}"
-        if float(text) < 1000:
-            return f"{text} {unit}"
-    return f"{seconds:.3g} s"
+            f"{series.sizes[0].x} (rtol {RTOL:g}). Refusing to time a wrong answer.\n{exc}"
+        ) from None
 
 
 class Budget:
@@ -589,7 +560,7 @@ class Budget:
         last = done[-1]
         if last.median_s > self.time_limit:
             return (
-                f"{method.label}: {_fmt_s(last.median_s)} at {self.x_name} = {last.x}, "
+                f"{method.label}: {format_time(last.median_s)} at {self.x_name} = {last.x}, "
                 f"over the {self.time_limit:g} s limit"
             )
         exponent = self.exponent
@@ -601,8 +572,8 @@ class Budget:
         predicted = last.median_s * (size.x / last.x) ** exponent
         if predicted > self.time_limit:
             return (
-                f"{method.label}: {_fmt_s(last.median_s)} at {self.x_name} = {last.x} predicts "
-                f"{_fmt_s(predicted)} at {self.x_name} = {size.x} (growth ~{self.x_name}^"
+                f"{method.label}: {format_time(last.median_s)} at {self.x_name} = {last.x} predicts "
+                f"{format_time(predicted)} at {self.x_name} = {size.x} (growth ~{self.x_name}^"
                 f"{exponent:.2g}), over the {self.time_limit:g} s limit"
             )
         return None
@@ -617,13 +588,13 @@ def time_point(
     before anything is timed.
     """
     func = method.function()
-    args = _to_backend(problem.args_for(func), method.backend)
+    convert = converter(method.backend)
+    args = [convert(a) for a in problem.args_for(func)]
+    call = blocking(func, method.backend)
     check = None
     if expected is not None:
         check = partial(check_agreement, series, method, expected=expected, problem=problem)
-    point.first_call_s, point.times_s, point.peak_mib = measure(
-        lambda: func(*args), method.backend, check
-    )
+    point.first_call_s, point.times_s, point.peak_mib = measure(lambda: call(*args), check)
     point.median_s = statistics.median(point.times_s)
 
 
@@ -661,8 +632,8 @@ def run_series(
                 else:
                     console.print(
                         f"{method.label:<16} {series.x_name}={size.x:<7} "
-                        f"{_fmt_s(point.median_s):>9} x{len(point.times_s)} "
-                        f"(first {_fmt_s(point.first_call_s)}) {point.peak_mib:7.1f} MiB",
+                        f"{format_time(point.median_s):>9} x{len(point.times_s)} "
+                        f"(first {format_time(point.first_call_s)}) {point.peak_mib:7.1f} MiB",
                         highlight=False,
                     )
             if point.skipped is not None and memory is None:
@@ -784,7 +755,7 @@ def markdown_report(
         if point.median_s is None:
             number = notes.setdefault(point.skipped, len(notes) + 1)
             return f"—[^{number}]"
-        return f"{_fmt_s(point.median_s)} · {point.peak_mib:.1f} MiB"
+        return f"{format_time(point.median_s)} · {point.peak_mib:.1f} MiB"
 
     lines = [
         f"# Scaling sweep `{run}`",
@@ -815,7 +786,7 @@ def markdown_report(
             cells += [cell(m.points[row]) for m in series.methods]
             lines.append("| " + " | ".join(cells) + " |")
         firsts = [
-            f"{m.label} {_fmt_s(m.points[0].first_call_s)}"
+            f"{m.label} {format_time(m.points[0].first_call_s)}"
             for m in series.methods
             if m.points and m.points[0].first_call_s is not None
         ]
