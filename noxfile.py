@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import nox
@@ -52,8 +53,6 @@ def generate(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def clean(session: nox.Session) -> None:
     """Remove generated/ (then `nox -s generate` rebuilds it from the specs)."""
-    import shutil
-
     shutil.rmtree("generated", ignore_errors=True)
 
 
@@ -123,8 +122,6 @@ def bench_cuda(session: nox.Session) -> None:
     .benchmarks/cuda-<time>.json and a report; with a CPU run in .benchmarks/ the report
     puts CPU and GPU side by side. Posargs go to pytest.
     """
-    import shutil
-
     if not (shutil.which("nvidia-smi") or os.path.exists("/proc/driver/nvidia/version")):
         session.error(
             "bench-cuda needs an NVIDIA GPU and driver (no nvidia-smi, no /proc/driver/nvidia); "
