@@ -8,19 +8,20 @@ from conftest import assert_close, backend_name
 from kernels import all_kernels, expected, skip_reason
 
 
+def check_against_reference(func, kernel, dataset, label):
+    """Call ``func`` on the dataset and compare with the reference result of ``kernel``."""
+    result = func(*dataset.args_for(func))
+    if hasattr(result, "todense"):  # sparse results (JAX BCOO) compare densely
+        result = result.todense()
+    assert_close(result, expected(kernel, dataset), err_msg=f"{label} on {dataset!r}")
+
+
 @pytest.mark.parametrize("kernel", all_kernels())
 def test_kernel_matches_reference(backend, kernel, dataset):
     func = getattr(backend, kernel, None)
     if func is None:
         pytest.skip(skip_reason(backend_name(backend), kernel))
-    result = func(*dataset.args_for(func))
-    if hasattr(result, "todense"):  # sparse results (JAX BCOO) compare densely
-        result = result.todense()
-    assert_close(
-        result,
-        expected(kernel, dataset),
-        err_msg=f"{backend_name(backend)}.{kernel} on {dataset!r}",
-    )
+    check_against_reference(func, kernel, dataset, f"{backend_name(backend)}.{kernel}")
 
 
 def test_kernel_inputs_are_not_modified(backend):
@@ -59,11 +60,7 @@ def test_jax_kernels_in_many_chunks(monkeypatch, name):
     try:
         for kernel in all_kernels():
             func = getattr(backend, kernel, None)
-            if func is None:
-                continue
-            result = func(*ds.args_for(func))
-            if hasattr(result, "todense"):
-                result = result.todense()
-            assert_close(result, expected(kernel, ds), err_msg=f"jax.{kernel} in chunks on {name}")
+            if func is not None:
+                check_against_reference(func, kernel, ds, f"jax.{kernel} in chunks")
     finally:
         jax.clear_caches()
