@@ -19,7 +19,7 @@ import argparse
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def _keyed(run: Run) -> dict[tuple, dict[str, Row]]:
         out.setdefault((r.kind, r.group, r.dataset), {})[r.label] = r
         if r.kind != "kernel" and r.kernel:
             label = r.backend if r.label.startswith(r.backend) else r.label
-            row = Row(**{**r.__dict__, "label": label, "baseline": r.backend == "original"})
+            row = replace(r, label=label, baseline=r.backend == "original")
             out.setdefault(("kernel", r.kernel, r.dataset), {}).setdefault(label, row)
     return out
 
