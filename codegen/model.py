@@ -98,6 +98,7 @@ class Kernel:
     skip: dict[str, str] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    defaults: dict[str, str] = field(default_factory=dict)
     spec_file: str = ""
 
     kind = "kernel"
@@ -128,6 +129,7 @@ class Kernel:
             if not reason:
                 _fail(self.name, "skip", f"backend {backend!r} is skipped without a reason")
         self.family = self.family or self.name
+        self._check_defaults()
         for backend, text in self.bodies.items():
             if backend not in BACKENDS:
                 _fail(
@@ -151,15 +153,43 @@ class Kernel:
             if sym not in self.sizes:
                 self.sizes.setdefault(sym, "")  # must be given by the body (checked by kinds)
 
+    def _check_defaults(self):
+        """``defaults``: trailing arguments -> Python literal source of their default value."""
+        if not isinstance(self.defaults, dict):
+            _fail(self.name, "defaults", "must be a dict of argument -> literal")
+        names = list(self.args)
+        for arg, text in self.defaults.items():
+            if arg not in self.args:
+                _fail(self.name, f"defaults.{arg}", "is not an argument")
+            try:
+                ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                _fail(self.name, f"defaults.{arg}", f"{text!r} is not a Python literal")
+        if self.defaults:
+            first = min(names.index(a) for a in self.defaults)
+            if any(a not in self.defaults for a in names[first:]):
+                _fail(
+                    self.name,
+                    "defaults",
+                    "arguments with defaults must come last (after every argument without one)",
+                )
+
     # ------------------------------------------------------------- helpers for templates
     @property
     def arg_names(self) -> list[str]:
         return list(self.args)
 
     @property
+    def def_signature(self) -> str:
+        """Parameters for a ``def`` line: the arguments, trailing ones with their defaults."""
+        return ", ".join(
+            f"{a}={self.defaults[a]}" if a in self.defaults else a for a in self.args
+        )
+
+    @property
     def static_args(self) -> list[str]:
-        """Arguments JAX must treat as static: ints that fix shapes, and int pairs."""
-        return [a for a, d in self.decls.items() if d.scalar in ("int", "int2")]
+        """Arguments JAX must treat as static: ints that fix shapes, int pairs, method names."""
+        return [a for a, d in self.decls.items() if d.scalar in ("int", "int2", "str")]
 
     @property
     def array_args(self) -> list[str]:

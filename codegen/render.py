@@ -17,6 +17,7 @@ import jinja2
 from autojax._runtime import DEFAULT_CHUNK_BUDGET
 
 from . import expr as ex
+from . import kinds
 from .model import BACKENDS, Alias, Kernel, SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +74,13 @@ def load_specs(spec_dir: Path = SPEC_DIR) -> list[Spec]:
                 )
             seen[item.name] = spec.path.name
     everything = {k.name: k for s in specs for k in s.kernels}
+    for spec in specs:
+        for item in spec.kernels:
+            if hasattr(item, "resolve"):
+                try:
+                    item.resolve(everything)
+                except SpecError as exc:
+                    raise SpecError(f"{spec.path.name}: {exc}") from None
     for spec in specs:
         for item in spec.kernels:
             if isinstance(item, Alias) and item.target not in everything:
@@ -309,6 +317,7 @@ def kernel_view(k: Kernel, backend: str) -> dict:
         "impl": private(k.name),
         "kind": kind,
         "signature": ", ".join(k.arg_names),
+        "def_signature": k.def_signature,
         "decls": _decl_kwargs(k),
         "static": k.static_args,
         "array_args": k.array_args,
@@ -325,6 +334,8 @@ def kernel_view(k: Kernel, backend: str) -> dict:
         view.update(_scatter_view(k, backend))
     elif kind == "contraction":
         view.update(_contraction_view(k, backend))
+    elif kind in kinds.VIEWS:
+        view.update(kinds.VIEWS[kind](k, backend, private))
     else:
         view.update(_composite_view(k, backend, private))
     return view
@@ -366,6 +377,7 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
     capability = {}
     for backend in BACKENDS:
         exported: list[tuple[str, list[str]]] = []
+        methods: dict[str, list[str]] = {}
         for spec in specs:
             views, aliases = [], []
             for item in spec.kernels:
@@ -375,6 +387,8 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                         aliases.append(item)
                 elif backend in item.backends():
                     views.append(kernel_view(item, backend))
+                    if hasattr(item, "methods_for"):
+                        methods[item.name] = item.methods_for(backend)
             if not views and not aliases:
                 continue
             template = env.get_template(f"{backend}/module.py.j2")
@@ -393,7 +407,7 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                 )
             )
         files[f"{backend}/__init__.py"] = env.get_template("package_init.py.j2").render(
-            backend=backend, exported=exported
+            backend=backend, exported=exported, methods=methods
         )
     for spec in specs:
         for item in spec.kernels:
@@ -406,6 +420,9 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                     "alias_of": item.target,
                     "args": list(target.args),
                     "skip": dict(target.skip),
+                    "methods": {b: target.methods_for(b) for b in BACKENDS}
+                    if hasattr(target, "methods_for")
+                    else {},
                 }
             else:
                 capability[item.name] = {
@@ -415,6 +432,9 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                     "alias_of": None,
                     "args": list(item.args),
                     "skip": dict(item.skip),
+                    "methods": {b: item.methods_for(b) for b in BACKENDS}
+                    if hasattr(item, "methods_for")
+                    else {},
                 }
     files["capabilities.py"] = env.get_template("capabilities.py.j2").render(
         capability=capability, backends=BACKENDS

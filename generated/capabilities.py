@@ -6,7 +6,8 @@
 #: generated backends, in report order
 BACKENDS = ["numba", "jax", "xp"]
 
-#: kernel -> spec file, family, method, alias target, argument names, {backend: reason skipped}
+#: kernel -> spec file, family, method, alias target, argument names, {backend: reason skipped},
+#: and for a dispatcher {backend: the methods it has there}
 KERNELS = {
     "_neighbor_adjacency_from": {
         "spec": "inversion.py",
@@ -15,6 +16,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["neighbors"],
         "skip": {},
+        "methods": {},
     },
     "_w_compact_matmul_sparse_mapping_matrix_from": {
         "spec": "curvature.py",
@@ -29,6 +31,7 @@ KERNELS = {
             "pixels",
         ],
         "skip": {},
+        "methods": {},
     },
     "_w_tilde_matmul_sparse_mapping_matrix_from": {
         "spec": "curvature.py",
@@ -42,6 +45,7 @@ KERNELS = {
             "pixels",
         ],
         "skip": {},
+        "methods": {},
     },
     "constant_regularization_matrix_from": {
         "spec": "inversion.py",
@@ -50,6 +54,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["coefficient", "neighbors", "neighbors_sizes"],
         "skip": {},
+        "methods": {},
     },
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from": {
         "spec": "curvature.py",
@@ -66,6 +71,7 @@ KERNELS = {
         "skip": {
             "xp": "the array API has no accumulating scatter-add; a one-hot form needs O(M^2 B^2) memory"
         },
+        "methods": {},
     },
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": {
         "spec": "curvature.py",
@@ -78,8 +84,10 @@ KERNELS = {
             "pix_indexes_for_sub_slim_index",
             "pix_weights_for_sub_slim_index",
             "pixels",
+            "method",
         ],
         "skip": {},
+        "methods": {"jax": ["two_pass"], "numba": ["two_pass"], "xp": ["two_pass"]},
     },
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO": {
         "spec": "curvature.py",
@@ -97,6 +105,22 @@ KERNELS = {
             "numba": "BCOO is JAX\u0027s sparse format",
             "xp": "BCOO is JAX\u0027s sparse format",
         },
+        "methods": {},
+    },
+    "curvature_matrix_via_w_compact_two_pass_from": {
+        "spec": "curvature.py",
+        "family": "curvature_matrix",
+        "method": "two_pass",
+        "alias_of": None,
+        "args": [
+            "w_compact",
+            "native_index_for_slim_index",
+            "pix_indexes_for_sub_slim_index",
+            "pix_weights_for_sub_slim_index",
+            "pixels",
+        ],
+        "skip": {},
+        "methods": {},
     },
     "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from": {
         "spec": "curvature.py",
@@ -109,8 +133,10 @@ KERNELS = {
             "pix_indexes_for_sub_slim_index",
             "pix_weights_for_sub_slim_index",
             "pixels",
+            "method",
         ],
         "skip": {},
+        "methods": {"jax": ["two_pass"], "numba": ["two_pass"], "xp": ["two_pass"]},
     },
     "curvature_matrix_via_w_tilde_from": {
         "spec": "curvature.py",
@@ -119,6 +145,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["w_tilde", "mapping_matrix"],
         "skip": {},
+        "methods": {},
     },
     "curvature_matrix_via_w_tilde_sparse_mapping_matrix_from": {
         "spec": "curvature.py",
@@ -132,6 +159,7 @@ KERNELS = {
             "pixels",
         ],
         "skip": {},
+        "methods": {},
     },
     "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from": {
         "spec": "curvature.py",
@@ -145,6 +173,7 @@ KERNELS = {
             "pixels",
         ],
         "skip": {},
+        "methods": {},
     },
     "data_vector_from": {
         "spec": "mapping.py",
@@ -153,6 +182,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["mapping_matrix", "dirty_image"],
         "skip": {},
+        "methods": {},
     },
     "log_likelihood_function_via_w_compact_from": {
         "spec": "inversion.py",
@@ -171,6 +201,7 @@ KERNELS = {
             "neighbors_sizes",
         ],
         "skip": {},
+        "methods": {},
     },
     "log_likelihood_function_via_w_tilde_from": {
         "spec": "inversion.py",
@@ -188,6 +219,7 @@ KERNELS = {
             "neighbors_sizes",
         ],
         "skip": {},
+        "methods": {},
     },
     "mapping_matrix_from": {
         "spec": "mapping.py",
@@ -196,6 +228,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["pix_indexes_for_sub_slim_index", "pix_weights_for_sub_slim_index", "pixels"],
         "skip": {},
+        "methods": {},
     },
     "mapping_matrix_from_BCOO": {
         "spec": "mapping.py",
@@ -207,6 +240,7 @@ KERNELS = {
             "numba": "BCOO is JAX\u0027s sparse format",
             "xp": "BCOO is JAX\u0027s sparse format",
         },
+        "methods": {},
     },
     "mask_2d_centres_from": {
         "spec": "geometry.py",
@@ -215,6 +249,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["shape_native", "pixel_scales", "centre"],
         "skip": {},
+        "methods": {},
     },
     "mask_2d_circular_from": {
         "spec": "geometry.py",
@@ -225,6 +260,7 @@ KERNELS = {
         "skip": {
             "xp": "no array argument to take an array namespace from (all inputs are scalars)"
         },
+        "methods": {},
     },
     "noise_normalization_complex_from": {
         "spec": "inversion.py",
@@ -233,6 +269,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["noise_map"],
         "skip": {},
+        "methods": {},
     },
     "reconstruction_positive_negative_from": {
         "spec": "inversion.py",
@@ -241,6 +278,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["data_vector", "curvature_reg_matrix"],
         "skip": {},
+        "methods": {},
     },
     "sparse_mapping_matrix_transpose_matmul": {
         "spec": "mapping.py",
@@ -254,6 +292,7 @@ KERNELS = {
             "pixels",
         ],
         "skip": {},
+        "methods": {},
     },
     "w_compact_curvature_interferometer_from": {
         "spec": "w_tilde.py",
@@ -262,6 +301,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["grid_size", "noise_map_real", "uv_wavelengths", "pixel_scale"],
         "skip": {},
+        "methods": {},
     },
     "w_tilde_curvature_interferometer_from": {
         "spec": "w_tilde.py",
@@ -270,6 +310,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["noise_map_real", "uv_wavelengths", "grid_radians_slim"],
         "skip": {},
+        "methods": {},
     },
     "w_tilde_data_interferometer_from": {
         "spec": "w_tilde.py",
@@ -278,6 +319,7 @@ KERNELS = {
         "alias_of": None,
         "args": ["visibilities_real", "noise_map_real", "uv_wavelengths", "grid_radians_slim"],
         "skip": {},
+        "methods": {},
     },
     "w_tilde_via_compact_from": {
         "spec": "w_tilde.py",
@@ -286,5 +328,6 @@ KERNELS = {
         "alias_of": None,
         "args": ["w_compact", "native_index_for_slim_index"],
         "skip": {},
+        "methods": {},
     },
 }

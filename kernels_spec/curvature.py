@@ -7,6 +7,7 @@
 - ``compact_sparse_BCOO``: JAX's sparse BCOO products.
 """
 
+from codegen.kinds import Dispatch
 from codegen.model import Alias, Composite, Scatter
 
 PIX = "i8[M,B] in [-1,S)"
@@ -105,12 +106,12 @@ return w_tilde @ mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights
         },
     ),
     Composite(
-        name="curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+        name="curvature_matrix_via_w_compact_two_pass_from",
         doc="``F = T^T (W T)`` from the compact form and sparse T, in two passes.",
         args=COMPACT_ARGS,
         returns="f8[S,S]",
         family="curvature_matrix",
-        method="compact_sparse",
+        method="two_pass",
         calls=[
             "_w_compact_matmul_sparse_mapping_matrix_from",
             "sparse_mapping_matrix_transpose_matmul",
@@ -119,6 +120,19 @@ return w_tilde @ mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights
 omega = _w_compact_matmul_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 """,
+    ),
+    Dispatch(
+        name="curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+        doc="""``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
+
+Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T).""",
+        args={**COMPACT_ARGS, "method": "str"},
+        defaults={"method": "'auto'"},
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="compact_sparse",
+        methods={"two_pass": "curvature_matrix_via_w_compact_two_pass_from"},
+        auto="'two_pass'",
     ),
     Alias(
         name="curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",

@@ -8,6 +8,7 @@ from .curvature import (
     _w_tilde_matmul_sparse_mapping_matrix_from,
     curvature_matrix_via_w_wilde_sparse_mapping_matrix_from,
     _w_compact_matmul_sparse_mapping_matrix_from,
+    curvature_matrix_via_w_compact_two_pass_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO,
@@ -39,11 +40,17 @@ from .w_tilde import (
     w_tilde_via_compact_from,
 )
 
+#: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
+METHODS = {
+    "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": ("two_pass",),
+}
+
 __all__ = [
     "curvature_matrix_via_w_tilde_from",
     "_w_tilde_matmul_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
     "_w_compact_matmul_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_compact_two_pass_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO",

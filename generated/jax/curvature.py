@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from autojax import _runtime
 from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
@@ -269,7 +270,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
 
 
 @partial(jax.jit, static_argnames=["pixels"])
-def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+def _curvature_matrix_via_w_compact_two_pass_from_impl(
     w_compact,
     native_index_for_slim_index,
     pix_indexes_for_sub_slim_index,
@@ -296,7 +297,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     pix_weights_for_sub_slim_index="f8[M,B]",
     pixels="int -> S",
 )
-def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+def curvature_matrix_via_w_compact_two_pass_from(
     w_compact,
     native_index_for_slim_index,
     pix_indexes_for_sub_slim_index,
@@ -305,7 +306,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
 ):
     """``F = T^T (W T)`` from the compact form and sparse T, in two passes.
 
-    Method: ``compact_sparse`` (family ``curvature_matrix``).
+    Method: ``two_pass`` (family ``curvature_matrix``).
 
     Parameters
     ----------
@@ -325,6 +326,83 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     float64 array of shape (S, S)
     """
 
+    require_x64("curvature_matrix_via_w_compact_two_pass_from")
+    return _curvature_matrix_via_w_compact_two_pass_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    method="auto",
+):
+    if method == "auto":
+        method = "two_pass"
+    if method == "two_pass":
+        return _curvature_matrix_via_w_compact_two_pass_from_impl(
+            w_compact=w_compact,
+            native_index_for_slim_index=native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index=pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index=pix_weights_for_sub_slim_index,
+            pixels=pixels,
+        )
+    raise ValueError(
+        "curvature_matrix_via_w_compact_sparse_mapping_matrix_from: argument 'method' is "
+        f"{method!r}; the jax backend has auto, two_pass"
+    )
+
+
+@validated(
+    convert="keep",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+    method="str",
+)
+def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    method="auto",
+):
+    """``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
+
+    Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T).
+
+    Method: ``compact_sparse`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+    method
+        str
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
     require_x64("curvature_matrix_via_w_compact_sparse_mapping_matrix_from")
     return _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
         w_compact,
@@ -332,6 +410,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
         pixels,
+        method,
     )
 
 

@@ -7,6 +7,7 @@
 import numba as nb
 import numpy as np
 
+from autojax import _runtime
 from autojax._validate import validated
 
 from .curvature import _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl

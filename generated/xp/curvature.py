@@ -7,6 +7,7 @@
 from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
+from autojax import _runtime
 from autojax._runtime import chunk_size
 from autojax._validate import validated
 
@@ -197,7 +198,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     )
 
 
-def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+def _curvature_matrix_via_w_compact_two_pass_from_impl(
     w_compact,
     native_index_for_slim_index,
     pix_indexes_for_sub_slim_index,
@@ -230,7 +231,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     pix_weights_for_sub_slim_index="f8[M,B]",
     pixels="int -> S",
 )
-def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+def curvature_matrix_via_w_compact_two_pass_from(
     w_compact,
     native_index_for_slim_index,
     pix_indexes_for_sub_slim_index,
@@ -239,7 +240,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
 ):
     """``F = T^T (W T)`` from the compact form and sparse T, in two passes.
 
-    Method: ``compact_sparse`` (family ``curvature_matrix``).
+    Method: ``two_pass`` (family ``curvature_matrix``).
 
     Parameters
     ----------
@@ -259,12 +260,89 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     float64 array of shape (S, S)
     """
 
+    return _curvature_matrix_via_w_compact_two_pass_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    method="auto",
+):
+    if method == "auto":
+        method = "two_pass"
+    if method == "two_pass":
+        return _curvature_matrix_via_w_compact_two_pass_from_impl(
+            w_compact=w_compact,
+            native_index_for_slim_index=native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index=pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index=pix_weights_for_sub_slim_index,
+            pixels=pixels,
+        )
+    raise ValueError(
+        "curvature_matrix_via_w_compact_sparse_mapping_matrix_from: argument 'method' is "
+        f"{method!r}; the xp backend has auto, two_pass"
+    )
+
+
+@validated(
+    convert="keep",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+    method="str",
+)
+def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    method="auto",
+):
+    """``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
+
+    Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T).
+
+    Method: ``compact_sparse`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+    method
+        str
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
     return _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
         w_compact,
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
         pixels,
+        method,
     )
 
 

@@ -57,3 +57,20 @@ def require_x64(kernel: str) -> None:
             "Enable it with jax.config.update('jax_enable_x64', True) (autojax.jax does this "
             "on import unless AUTOJAX_JAX_ENABLE_X64=0 is set)."
         )
+
+
+def jax_on_gpu() -> bool:
+    """Whether JAX computes on an accelerator (its default backend is not the CPU)."""
+    import jax
+
+    return jax.default_backend() != "cpu"
+
+
+def xp_on_gpu(array) -> bool:
+    """Whether an array-API array lives on an accelerator (its device is not a CPU)."""
+    from array_api_compat import device
+
+    if array is None:
+        return False
+    text = str(device(array)).lower()
+    return not ("cpu" in text or text in ("", "none"))

@@ -11,6 +11,7 @@ A declaration is a short string, the same one the kernel specs in ``kernels_spec
 ``"int"`` / ``"float"``        Python/NumPy scalar
 ``"int -> S"``                 integer scalar that also binds the size symbol S
 ``"int2"`` / ``"float2"``      pair of scalars, e.g. a shape or pixel scales
+``"str"``                      a string (a method name); passed through after a type check
 ``"any"``                      passed through unchecked
 =============================  ===========================================================
 
@@ -44,13 +45,13 @@ _DTYPES = {
 _KIND_NAMES = {"f8": "float64", "i8": "int64", "c16": "complex128", "b1": "bool"}
 # dtype kinds each declared dtype accepts (and converts from)
 _ACCEPTED_KINDS = {"f8": "fiu", "i8": "iu", "c16": "fiuc", "b1": "b"}
-_SCALARS = ("int", "float", "int2", "float2", "any")
+_SCALARS = ("int", "float", "int2", "float2", "str", "any")
 
 _ARRAY_RE = re.compile(
     r"^(?P<dtype>f8|i8|c16|b1)\[(?P<shape>[^\]]*)\]"
     r"(?:\s+in\s+\[(?P<lo>-?\w+)\s*,\s*(?P<hi>-?\w+)\))?$"
 )
-_SCALAR_RE = re.compile(r"^(?P<kind>int|float|int2|float2|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?$")
+_SCALAR_RE = re.compile(r"^(?P<kind>int|float|int2|float2|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?$")
 _SYMBOL_RE = re.compile(r"^[A-Za-z_]\w*$")
 
 
@@ -91,6 +92,7 @@ class Decl:
             "float": "float",
             "int2": "pair of ints",
             "float2": "pair of floats",
+            "str": "str",
             "any": "any value",
         }[self.scalar]
         if self.bind:
@@ -170,6 +172,10 @@ class Checker:
 
     def _check_scalar(self, name, decl, value, sizes):
         if decl.scalar == "any":
+            return value
+        if decl.scalar == "str":
+            if not isinstance(value, str):
+                self._fail(TypeError, name, f"must be a str, got {type(value).__name__}")
             return value
         if decl.scalar in ("int2", "float2"):
             try:
