@@ -182,9 +182,7 @@ class Kernel:
     @property
     def def_signature(self) -> str:
         """Parameters for a ``def`` line: the arguments, trailing ones with their defaults."""
-        return ", ".join(
-            f"{a}={self.defaults[a]}" if a in self.defaults else a for a in self.args
-        )
+        return ", ".join(f"{a}={self.defaults[a]}" if a in self.defaults else a for a in self.args)
 
     @property
     def static_args(self) -> list[str]:

@@ -389,6 +389,10 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                     views.append(kernel_view(item, backend))
                     if hasattr(item, "methods_for"):
                         methods[item.name] = item.methods_for(backend)
+                    elif "method" in item.args:  # passes its method on to a dispatcher it calls
+                        for call in item.calls:
+                            if hasattr(kernels[call], "methods_for"):
+                                methods[item.name] = kernels[call].methods_for(backend)
             if not views and not aliases:
                 continue
             template = env.get_template(f"{backend}/module.py.j2")

@@ -7,7 +7,7 @@
 - ``compact_sparse_BCOO``: JAX's sparse BCOO products.
 """
 
-from codegen.kinds import Dispatch
+from codegen.kinds import Dispatch, Lattice
 from codegen.model import Alias, Composite, Scatter
 
 PIX = "i8[M,B] in [-1,S)"
@@ -15,6 +15,8 @@ ROW_A, ROW_B = "native_index_for_slim_index[a, 0]", "native_index_for_slim_index
 COL_A, COL_B = "native_index_for_slim_index[a, 1]", "native_index_for_slim_index[b, 1]"
 # W[a, b] read from the compact form (KERNELS.md: C[|dr|, (dc if dr >= 0 else -dc) + N - 1])
 W_AB = f"w_compact[abs({ROW_A} - {ROW_B}), where({ROW_A} >= {ROW_B}, {COL_A} - {COL_B}, {COL_B} - {COL_A}) + N - 1]"
+# the same value as a function of the offset (dr, dc) = r_a - r_b alone
+W_OFFSET = "w_compact[abs(dr), where(dr >= 0, dc, -dc) + N - 1]"
 COMPACT_ARGS = {
     "w_compact": "f8[N,W]",
     "native_index_for_slim_index": "i8[M,2] in [0,N)",
@@ -121,18 +123,70 @@ omega = _w_compact_matmul_sparse_mapping_matrix_from(w_compact, native_index_for
 return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 """,
     ),
+    Lattice(
+        name="curvature_matrix_via_w_compact_conv_from",
+        doc="""``F = T^T (W T)`` by direct convolution over the mask's bounding box (loops).
+
+W-tilde is stationary on the pixel lattice, ``W[a, b] = C(r_a - r_b)``, so for a source
+column t, ``W t`` is the 2-D convolution of t with the kernel table of the compact form.
+Per column (in parallel) and per row of the box, a row of ``W t`` is a sum of contiguous
+slices of the table, over the columns the mask uses; it is gathered through the sparse
+rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory.""",
+        args=COMPACT_ARGS,
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="conv",
+        kernel=W_OFFSET,
+        extent=("N", "N"),
+        positions="native_index_for_slim_index",
+        indexes="pix_indexes_for_sub_slim_index",
+        weights="pix_weights_for_sub_slim_index",
+        columns="S",
+        lowering={"numba": "conv"},
+        skip={
+            "jax": "a direct convolution is a loop; vectorised backends use method='fft'",
+            "xp": "a direct convolution is a loop; vectorised backends use method='fft'",
+        },
+    ),
+    Lattice(
+        name="curvature_matrix_via_w_compact_fft_from",
+        doc="""``F = T^T (W T)`` with W T by FFTs on the zero-padded lattice (batched over columns).
+
+Each chunk of source columns is placed on a lattice of at least (2N-1) x (2N-1) (rounded
+up to FFT-friendly lengths), transformed, multiplied by the transform of the compact
+form's kernel table in circular layout, transformed back and read at the mask's pixels;
+then ``T^T``. Cost: two real FFTs of the padded lattice per source pixel; the natural GPU
+route.""",
+        args=COMPACT_ARGS,
+        returns="f8[S,S]",
+        family="curvature_matrix",
+        method="fft",
+        kernel=W_OFFSET,
+        extent=("N", "N"),
+        positions="native_index_for_slim_index",
+        indexes="pix_indexes_for_sub_slim_index",
+        weights="pix_weights_for_sub_slim_index",
+        columns="S",
+        lowering={"numba": "fft", "jax": "fft", "xp": "fft"},
+    ),
     Dispatch(
         name="curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
         doc="""``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
 
-Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T).""",
+Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T), ``conv`` (direct
+convolution over the mask's bounding box; Numba) and ``fft`` (batched FFTs on the padded
+lattice). ``auto`` picks by the measured crossovers (README, "Methods").""",
         args={**COMPACT_ARGS, "method": "str"},
         defaults={"method": "'auto'"},
         returns="f8[S,S]",
         family="curvature_matrix",
         method="compact_sparse",
-        methods={"two_pass": "curvature_matrix_via_w_compact_two_pass_from"},
-        auto="'two_pass'",
+        methods={
+            "two_pass": "curvature_matrix_via_w_compact_two_pass_from",
+            "conv": "curvature_matrix_via_w_compact_conv_from",
+            "fft": "curvature_matrix_via_w_compact_fft_from",
+        },
+        auto={"numba": "'conv'", "jax": "'fft' if gpu else 'two_pass'", "xp": "'two_pass'"},
     ),
     Alias(
         name="curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",

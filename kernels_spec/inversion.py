@@ -4,22 +4,28 @@ from codegen.model import Composite, Scatter
 
 PIX = "i8[M,B] in [-1,S)"
 
+# one Cholesky factor of F + H gives the solve and its log-determinant, one of H the other;
+# a matrix that is not positive definite makes the evidence -inf (src/autojax/_linalg.py)
 LIKELIHOOD_TAIL = """
-data_vector = dirty_image @ mapping
-regularization = constant_regularization_matrix_from(1.0, neighbors, neighbors_sizes)
-curvature_reg = curvature + regularization
-reconstruction = xp.linalg.solve(curvature_reg, data_vector)
+data_vector = sparse_mapping_matrix_transpose_matmul(xp.reshape(dirty_image, (-1, 1)), pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)[:, 0]
+regularization = constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
+reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(xp, curvature + regularization, data_vector)
+_, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
+ok = ok_curvature_reg & ok_regularization
+if ok is False:
+    return -xp.inf
 chi_squared = xp.sum(xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2)
-return -0.5 * (
+value = -0.5 * (
     chi_squared
     - xp.sum(reconstruction * data_vector)
-    + xp.linalg.slogdet(curvature_reg)[1]
-    - xp.linalg.slogdet(regularization)[1]
+    + logdet_curvature_reg
+    - logdet_regularization
     + noise_normalization_complex_from(noise_map)
 )
+return _linalg.value_or_minus_inf(xp, ok, value)
 """
 LIKELIHOOD_CALLS = [
-    "mapping_matrix_from",
+    "sparse_mapping_matrix_transpose_matmul",
     "constant_regularization_matrix_from",
     "noise_normalization_complex_from",
 ]
@@ -28,6 +34,7 @@ LIKELIHOOD_ARGS = {
     "pix_weights_for_sub_slim_index": "f8[M,B]",
     "neighbors": "i8[S,P] in [-1,S)",
     "neighbors_sizes": "i8[S]",
+    "coefficient": "float",
 }
 
 KERNELS = [
@@ -83,8 +90,11 @@ return eye * diagonal[None, :] - c2 * _neighbor_adjacency_from(neighbors)
         name="log_likelihood_function_via_w_tilde_from",
         doc="""Log evidence of the linear inversion from dense W-tilde (the MCMC step).
 
-``-0.5 (chi2_data - s.D + logdet(F+H) - logdet(H) + noise_norm)`` with T from the sparse
-mapping, F = T^T W T by the sparse method, H constant with coefficient 1.""",
+``-0.5 (chi2_data - s.D + logdet(F+H) - logdet(H) + noise_norm)`` with D = T^T d and
+F = T^T W T from the sparse rows of T (no dense mapping matrix), H the constant
+regularization with ``coefficient`` (1.0, the seed's value, by default), one Cholesky
+factor of F + H for the solve and its log-determinant and one of H. ``-inf`` when F + H
+is not positive definite.""",
         args={
             "dirty_image": "f8[M]",
             "data": "c16[K]",
@@ -92,20 +102,25 @@ mapping, F = T^T W T by the sparse method, H constant with coefficient 1.""",
             "w_tilde": "f8[M,M]",
             **LIKELIHOOD_ARGS,
         },
+        defaults={"coefficient": "1.0"},
         returns="float",
         family="log_likelihood",
         method="w_tilde",
         calls=[*LIKELIHOOD_CALLS, "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from"],
         body="""
 pixels = neighbors.shape[0]
-mapping = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 curvature = curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
 """
         + LIKELIHOOD_TAIL,
     ),
     Composite(
         name="log_likelihood_function_via_w_compact_from",
-        doc="Log evidence as above, with F from the compact form (two-pass compact-sparse method).",
+        doc="""Log evidence as above, with F from the compact form by ``method``.
+
+``method`` is the curvature method (``two_pass``, ``conv``, ``fft`` where the backend has
+it, or ``auto``: the rule of ``curvature_matrix_via_w_compact_sparse_mapping_matrix_from``).
+The regularization coefficient is an argument (default 1.0); ``-inf`` when F + H is not
+positive definite.""",
         args={
             "dirty_image": "f8[M]",
             "data": "c16[K]",
@@ -113,15 +128,16 @@ curvature = curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(w_tilde, pix
             "w_compact": "f8[N,W]",
             "native_index_for_slim_index": "i8[M,2] in [0,N)",
             **LIKELIHOOD_ARGS,
+            "method": "str",
         },
+        defaults={"coefficient": "1.0", "method": "'auto'"},
         returns="float",
         family="log_likelihood",
         method="w_compact",
         calls=[*LIKELIHOOD_CALLS, "curvature_matrix_via_w_compact_sparse_mapping_matrix_from"],
         body="""
 pixels = neighbors.shape[0]
-mapping = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
-curvature = curvature_matrix_via_w_compact_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+curvature = curvature_matrix_via_w_compact_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels, method=method)
 """
         + LIKELIHOOD_TAIL,
     ),

@@ -8,12 +8,12 @@ from conftest import assert_close, backend_name
 from kernels import all_kernels, expected, skip_reason
 
 
-def check_against_reference(func, kernel, dataset, label):
+def check_against_reference(func, kernel, dataset, label, rtol=1e-10):
     """Call ``func`` on the dataset and compare with the reference result of ``kernel``."""
     result = func(*dataset.args_for(func))
     if hasattr(result, "todense"):  # sparse results (JAX BCOO) compare densely
         result = result.todense()
-    assert_close(result, expected(kernel, dataset), err_msg=f"{label} on {dataset!r}")
+    assert_close(result, expected(kernel, dataset), rtol=rtol, err_msg=f"{label} on {dataset!r}")
 
 
 @pytest.mark.parametrize("kernel", all_kernels())
@@ -21,7 +21,11 @@ def test_kernel_matches_reference(backend, kernel, dataset):
     func = getattr(backend, kernel, None)
     if func is None:
         pytest.skip(skip_reason(backend_name(backend), kernel))
-    check_against_reference(func, kernel, dataset, f"{backend_name(backend)}.{kernel}")
+    # original's likelihood is upstream's LU solve and slogdet; the reference (like the
+    # generated backends) uses Cholesky factors. On a rank-one F (K = 1) with H's 1e-8
+    # diagonal the two factorisations differ by ~3e-10 relative.
+    rtol = 1e-9 if backend_name(backend) == "original" and "likelihood" in kernel else 1e-10
+    check_against_reference(func, kernel, dataset, f"{backend_name(backend)}.{kernel}", rtol)
 
 
 def test_kernel_inputs_are_not_modified(backend):

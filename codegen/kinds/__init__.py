@@ -12,13 +12,17 @@ kernels by name, to check references to other kernels (a dispatcher's methods).
 
 from __future__ import annotations
 
-from . import dispatch
+from . import dispatch, lattice, nufft
 
 #: kind name -> view function
 VIEWS = {
     dispatch.Dispatch.kind: dispatch.view,
+    lattice.Lattice.kind: lattice.view,
+    nufft.Nufft.kind: nufft.view,
 }
 
 Dispatch = dispatch.Dispatch
+Lattice = lattice.Lattice
+Nufft = nufft.Nufft
 
-__all__ = ["VIEWS", "Dispatch"]
+__all__ = ["VIEWS", "Dispatch", "Lattice", "Nufft"]

@@ -4,8 +4,9 @@
 seed-named function a ``method`` keyword (``"auto"`` by default): every backend gets the
 methods whose kernels it has, checks the arguments once, and calls the chosen method's
 implementation. ``auto`` is an expression (or one per backend) of the size symbols and
-``gpu`` (True when the computation runs on a GPU) whose value is a method name: the rule
-derived from the measured crossovers. Each method kernel's arguments must be arguments of
+the run-time flags of :data:`FLAGS` (``gpu``: the computation runs on a GPU;
+``have_nufft``: the optional NUFFT libraries are installed) whose value is a method name:
+the rule derived from the measured crossovers. Each method kernel's arguments must be arguments of
 the dispatcher (it passes them by name), so method-specific options such as ``eps`` are
 arguments of the dispatcher with defaults.
 """
@@ -22,6 +23,16 @@ GPU_LINES = {
     "numba": "gpu = False",
     "jax": "gpu = _runtime.jax_on_gpu()",
     "xp": "gpu = _runtime.xp_on_gpu({first_array})",
+}
+#: run-time flags an ``auto`` rule may read besides the size symbols: name -> the line
+#: computing it, per backend (``{first_array}``: the dispatcher's first array argument)
+FLAGS = {
+    "gpu": GPU_LINES,
+    "have_nufft": {
+        "numba": 'have_nufft = _runtime.have_nufft("numba")',
+        "jax": 'have_nufft = _runtime.have_nufft("jax")',
+        "xp": 'have_nufft = _runtime.have_nufft("xp", {first_array})',
+    },
 }
 
 
@@ -48,7 +59,7 @@ class Dispatch(Kernel):
             if not isinstance(target, str) or not target.isidentifier():
                 _fail(self.name, f"methods.{method}", f"{target!r} is not a kernel name")
         rules = self.auto if isinstance(self.auto, dict) else dict.fromkeys(BACKENDS, self.auto)
-        allowed = {s for s, src in self.sizes.items() if src} | {"gpu"}
+        allowed = {s for s, src in self.sizes.items() if src} | set(FLAGS)
         self.rules = {}
         for backend, text in rules.items():
             if backend not in BACKENDS:
@@ -59,7 +70,7 @@ class Dispatch(Kernel):
                 _fail(
                     self.name,
                     f"auto.{backend}",
-                    f"uses unknown names {sorted(unknown)} (size symbols and 'gpu' only)",
+                    f"uses unknown names {sorted(unknown)} (size symbols and {', '.join(FLAGS)} only)",
                 )
             strings = {
                 n.value
@@ -81,7 +92,9 @@ class Dispatch(Kernel):
         for method, target in self.methods.items():
             kernel = everything.get(target)
             if kernel is None or not isinstance(kernel, Kernel):
-                raise SpecError(f"kernel '{self.name}', field 'methods.{method}': no kernel '{target}'")
+                raise SpecError(
+                    f"kernel '{self.name}', field 'methods.{method}': no kernel '{target}'"
+                )
             extra = set(kernel.args) - set(self.args)
             if extra:
                 raise SpecError(
@@ -114,4 +127,9 @@ def view(k: Dispatch, backend: str, private) -> dict:
         "rule": rule,
         "rule_sizes": k.size_lines([s for s in k.sizes if s in used]),
         "gpu_line": GPU_LINES[backend].format(first_array=first_array) if "gpu" in used else "",
+        "flag_lines": [
+            FLAGS[flag][backend].format(first_array=first_array)
+            for flag in FLAGS
+            if flag != "gpu" and flag in used
+        ],
     }

@@ -9,6 +9,7 @@ from .curvature import (
     curvature_matrix_via_w_wilde_sparse_mapping_matrix_from,
     _w_compact_matmul_sparse_mapping_matrix_from,
     curvature_matrix_via_w_compact_two_pass_from,
+    curvature_matrix_via_w_compact_fft_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO,
@@ -36,13 +37,26 @@ from .mapping import (
 from .w_tilde import (
     w_tilde_data_interferometer_from,
     w_tilde_curvature_interferometer_from,
+    w_compact_curvature_interferometer_exact_from,
+    w_compact_curvature_interferometer_nufft_from,
     w_compact_curvature_interferometer_from,
     w_tilde_via_compact_from,
 )
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
 METHODS = {
-    "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": ("two_pass",),
+    "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": (
+        "two_pass",
+        "fft",
+    ),
+    "log_likelihood_function_via_w_compact_from": (
+        "two_pass",
+        "fft",
+    ),
+    "w_compact_curvature_interferometer_from": (
+        "exact",
+        "nufft",
+    ),
 }
 
 __all__ = [
@@ -51,6 +65,7 @@ __all__ = [
     "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
     "_w_compact_matmul_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_compact_two_pass_from",
+    "curvature_matrix_via_w_compact_fft_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO",
@@ -70,6 +85,8 @@ __all__ = [
     "sparse_mapping_matrix_transpose_matmul",
     "w_tilde_data_interferometer_from",
     "w_tilde_curvature_interferometer_from",
+    "w_compact_curvature_interferometer_exact_from",
+    "w_compact_curvature_interferometer_nufft_from",
     "w_compact_curvature_interferometer_from",
     "w_tilde_via_compact_from",
 ]

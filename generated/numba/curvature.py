@@ -7,7 +7,7 @@
 import numba as nb
 import numpy as np
 
-from autojax import _runtime
+from autojax import _linalg, _runtime
 from autojax._validate import validated
 
 from .mapping import _mapping_matrix_from_impl
@@ -289,6 +289,273 @@ def curvature_matrix_via_w_compact_two_pass_from(
     )
 
 
+@nb.njit(cache=True, parallel=True, nogil=True, fastmath={"contract"})
+def _curvature_matrix_via_w_compact_conv_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    N = w_compact.shape[0]
+    S = pixels
+    _M, _B = pix_indexes_for_sub_slim_index.shape
+    _cols_out = S
+    out = np.zeros((_cols_out, _cols_out), dtype=np.float64)
+    if _M == 0:
+        return out
+    # the mask's bounding box
+    _r0 = native_index_for_slim_index[0, 0]
+    _r1 = _r0
+    _c0 = native_index_for_slim_index[0, 1]
+    _c1 = _c0
+    for _a in range(_M):
+        _r0 = min(_r0, native_index_for_slim_index[_a, 0])
+        _r1 = max(_r1, native_index_for_slim_index[_a, 0])
+        _c0 = min(_c0, native_index_for_slim_index[_a, 1])
+        _c1 = max(_c1, native_index_for_slim_index[_a, 1])
+    _H = _r1 - _r0 + 1
+    _W = _c1 - _c0 + 1
+    _KW = 2 * _W - 1
+    # the kernel table over every offset inside the box, row-major: [dr + H - 1, dc + W - 1]
+    _table = np.empty((2 * _H - 1) * _KW, dtype=np.float64)
+    for _i in nb.prange(2 * _H - 1):
+        dr = _i - (_H - 1)
+        for _j in range(_KW):
+            dc = _j - (_W - 1)
+            _table[_i * _KW + _j] = w_compact[abs(dr), (dc if dr >= 0 else -dc) + N - 1]
+    # per box row: the first and last column the mask uses, and its pixels
+    _lo = np.full(_H, _W, dtype=np.int64)
+    _hi = np.full(_H, -1, dtype=np.int64)
+    _start = np.zeros(_H + 1, dtype=np.int64)
+    for _a in range(_M):
+        _y = native_index_for_slim_index[_a, 0] - _r0
+        _x = native_index_for_slim_index[_a, 1] - _c0
+        _lo[_y] = min(_lo[_y], _x)
+        _hi[_y] = max(_hi[_y], _x)
+        _start[_y + 1] += 1
+    for _y in range(_H):
+        _start[_y + 1] += _start[_y]
+    _fill = _start[:-1].copy()
+    _by_row = np.empty(_M, dtype=np.int64)
+    for _a in range(_M):
+        _y = native_index_for_slim_index[_a, 0] - _r0
+        _by_row[_fill[_y]] = _a
+        _fill[_y] += 1
+    # the columns of T: (row, column, weight) of each entry, grouped by column
+    _colstart = np.zeros(_cols_out + 1, dtype=np.int64)
+    for _a in range(_M):
+        for _i in range(_B):
+            _p = pix_indexes_for_sub_slim_index[_a, _i]
+            if _p < 0:
+                break
+            _colstart[_p + 1] += 1
+    for _s in range(_cols_out):
+        _colstart[_s + 1] += _colstart[_s]
+    _nnz = _colstart[_cols_out]
+    _er = np.empty(_nnz, dtype=np.int64)
+    _ec = np.empty(_nnz, dtype=np.int64)
+    _ew = np.empty(_nnz, dtype=np.float64)
+    _fill = _colstart[:-1].copy()
+    for _a in range(_M):
+        for _i in range(_B):
+            _p = pix_indexes_for_sub_slim_index[_a, _i]
+            if _p < 0:
+                break
+            _q = _fill[_p]
+            _fill[_p] += 1
+            _er[_q] = native_index_for_slim_index[_a, 0] - _r0
+            _ec[_q] = native_index_for_slim_index[_a, 1] - _c0
+            _ew[_q] = pix_weights_for_sub_slim_index[_a, _i]
+    for _s in nb.prange(_cols_out):
+        _buf = np.empty(_W, dtype=np.float64)
+        _e0 = _colstart[_s]
+        _e1 = _colstart[_s + 1]
+        if _e1 == _e0:
+            continue
+        for _y in range(_H):
+            _l = _lo[_y]
+            _n = _hi[_y] - _l + 1
+            if _n <= 0:
+                continue
+            _row = _buf[_l:]
+            for _c in range(_n):
+                _row[_c] = 0.0
+            _base = (_y + _H - 1) * _KW + _l + _W - 1
+            _e = _e0
+            while _e + 3 < _e1:
+                _w1 = _ew[_e]
+                _w2 = _ew[_e + 1]
+                _w3 = _ew[_e + 2]
+                _w4 = _ew[_e + 3]
+                _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                _k2 = _table[_base - _er[_e + 1] * _KW - _ec[_e + 1] :]
+                _k3 = _table[_base - _er[_e + 2] * _KW - _ec[_e + 2] :]
+                _k4 = _table[_base - _er[_e + 3] * _KW - _ec[_e + 3] :]
+                for _c in range(_n):
+                    _row[_c] += (_w1 * _k1[_c] + _w2 * _k2[_c]) + (_w3 * _k3[_c] + _w4 * _k4[_c])
+                _e += 4
+            while _e < _e1:
+                _w1 = _ew[_e]
+                _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                for _c in range(_n):
+                    _row[_c] += _w1 * _k1[_c]
+                _e += 1
+            for _q in range(_start[_y], _start[_y + 1]):
+                _a = _by_row[_q]
+                _value = _buf[native_index_for_slim_index[_a, 1] - _c0]
+                for _i in range(_B):
+                    _p = pix_indexes_for_sub_slim_index[_a, _i]
+                    if _p < 0:
+                        break
+                    out[_s, _p] += pix_weights_for_sub_slim_index[_a, _i] * _value
+    return out
+
+
+@validated(
+    convert="numpy",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def curvature_matrix_via_w_compact_conv_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """``F = T^T (W T)`` by direct convolution over the mask's bounding box (loops).
+
+    W-tilde is stationary on the pixel lattice, ``W[a, b] = C(r_a - r_b)``, so for a source
+    column t, ``W t`` is the 2-D convolution of t with the kernel table of the compact form.
+    Per column (in parallel) and per row of the box, a row of ``W t`` is a sum of contiguous
+    slices of the table, over the columns the mask uses; it is gathered through the sparse
+    rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory.
+
+    Method: ``conv`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    return _curvature_matrix_via_w_compact_conv_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+def _curvature_matrix_via_w_compact_fft_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    _dev = None
+    N = w_compact.shape[0]
+    S = pixels
+    _H, _W = N, N
+    _L1, _L2 = _runtime.fft_size(2 * _H - 1), _runtime.fft_size(2 * _W - 1)
+    dr = xp.reshape(xp.arange(-(_H - 1), _H, device=_dev), (-1, 1))
+    dc = xp.reshape(xp.arange(-(_W - 1), _W, device=_dev), (1, -1))
+    _table = xp.broadcast_to(
+        xp.astype(w_compact[xp.abs(dr), xp.where(dr >= 0, dc, -dc) + N - 1], xp.float64),
+        (2 * _H - 1, 2 * _W - 1),
+    )
+    _khat = xp.fft.rfftn(_runtime.circular_layout(xp, _table, _H, _W, _L1, _L2), axes=(0, 1))
+    _M = native_index_for_slim_index.shape[0]
+    _cols_out = S
+    _mapping = _mapping_matrix_from_impl(
+        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, _cols_out
+    )
+    _flat = native_index_for_slim_index[:, 0] * _L2 + native_index_for_slim_index[:, 1]
+    _gather = _runtime.inverse_positions(xp, _flat, _L1 * _L2)
+    _chunk = _runtime.fft_chunk(_L1 * _L2, _cols_out)
+    _blocks = []
+    for _s0 in range(0, _cols_out, _chunk):
+        _t = _mapping[:, _s0 : min(_s0 + _chunk, _cols_out)]
+        _n = _t.shape[1]
+        _padded = xp.concat([_t, xp.zeros((1, _n), dtype=xp.float64, device=_dev)], axis=0)
+        _grid = xp.reshape(xp.take(_padded, _gather, axis=0), (_L1, _L2, _n))
+        _spectrum = xp.fft.rfftn(_grid, axes=(0, 1)) * _khat[:, :, None]
+        _wt = xp.fft.irfftn(_spectrum, s=(_L1, _L2), axes=(0, 1))
+        _wt = xp.take(xp.reshape(_wt, (_L1 * _L2, _n)), _flat, axis=0)
+        _blocks.append(xp.matmul(xp.matrix_transpose(_mapping), _wt))
+    return xp.concat(_blocks, axis=1)
+
+
+@validated(
+    convert="numpy",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    pixels="int -> S",
+)
+def curvature_matrix_via_w_compact_fft_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """``F = T^T (W T)`` with W T by FFTs on the zero-padded lattice (batched over columns).
+
+    Each chunk of source columns is placed on a lattice of at least (2N-1) x (2N-1) (rounded
+    up to FFT-friendly lengths), transformed, multiplied by the transform of the compact
+    form's kernel table in circular layout, transformed back and read at the mask's pixels;
+    then ``T^T``. Cost: two real FFTs of the padded lattice per source pixel; the natural GPU
+    route.
+
+    Method: ``fft`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    pixels
+        int (= S)
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    return _curvature_matrix_via_w_compact_fft_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
 def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     w_compact,
     native_index_for_slim_index,
@@ -298,7 +565,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     method="auto",
 ):
     if method == "auto":
-        method = "two_pass"
+        method = "conv"
     if method == "two_pass":
         return _curvature_matrix_via_w_compact_two_pass_from_impl(
             w_compact=w_compact,
@@ -307,9 +574,25 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
             pix_weights_for_sub_slim_index=pix_weights_for_sub_slim_index,
             pixels=pixels,
         )
+    elif method == "conv":
+        return _curvature_matrix_via_w_compact_conv_from_impl(
+            w_compact=w_compact,
+            native_index_for_slim_index=native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index=pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index=pix_weights_for_sub_slim_index,
+            pixels=pixels,
+        )
+    elif method == "fft":
+        return _curvature_matrix_via_w_compact_fft_from_impl(
+            w_compact=w_compact,
+            native_index_for_slim_index=native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index=pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index=pix_weights_for_sub_slim_index,
+            pixels=pixels,
+        )
     raise ValueError(
         "curvature_matrix_via_w_compact_sparse_mapping_matrix_from: argument 'method' is "
-        f"{method!r}; the numba backend has auto, two_pass"
+        f"{method!r}; the numba backend has auto, two_pass, conv, fft"
     )
 
 
@@ -332,7 +615,9 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
 ):
     """``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
 
-    Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T).
+    Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T), ``conv`` (direct
+    convolution over the mask's bounding box; Numba) and ``fft`` (batched FFTs on the padded
+    lattice). ``auto`` picks by the measured crossovers (README, "Methods").
 
     Method: ``compact_sparse`` (family ``curvature_matrix``).
 

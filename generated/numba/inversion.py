@@ -7,12 +7,12 @@
 import numba as nb
 import numpy as np
 
-from autojax import _runtime
+from autojax import _linalg, _runtime
 from autojax._validate import validated
 
 from .curvature import _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl
 from .curvature import _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl
-from .mapping import _mapping_matrix_from_impl
+from .mapping import _sparse_mapping_matrix_transpose_matmul_impl
 
 xp = np
 
@@ -140,28 +140,39 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     pix_weights_for_sub_slim_index,
     neighbors,
     neighbors_sizes,
+    coefficient=1.0,
 ):
     pixels = neighbors.shape[0]
-    mapping = _mapping_matrix_from_impl(
-        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
-    )
     curvature = _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
         w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
     )
-    data_vector = dirty_image @ mapping
-    regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
-    curvature_reg = curvature + regularization
-    reconstruction = xp.linalg.solve(curvature_reg, data_vector)
+    data_vector = _sparse_mapping_matrix_transpose_matmul_impl(
+        xp.reshape(dirty_image, (-1, 1)),
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )[:, 0]
+    regularization = _constant_regularization_matrix_from_impl(
+        coefficient, neighbors, neighbors_sizes
+    )
+    reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
+        xp, curvature + regularization, data_vector
+    )
+    _, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
+    ok = ok_curvature_reg & ok_regularization
+    if ok is False:
+        return -xp.inf
     chi_squared = xp.sum(
         xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2
     )
-    return -0.5 * (
+    value = -0.5 * (
         chi_squared
         - xp.sum(reconstruction * data_vector)
-        + xp.linalg.slogdet(curvature_reg)[1]
-        - xp.linalg.slogdet(regularization)[1]
+        + logdet_curvature_reg
+        - logdet_regularization
         + _noise_normalization_complex_from_impl(noise_map)
     )
+    return _linalg.value_or_minus_inf(xp, ok, value)
 
 
 @validated(
@@ -174,6 +185,7 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     pix_weights_for_sub_slim_index="f8[M,B]",
     neighbors="i8[S,P] in [-1,S)",
     neighbors_sizes="i8[S]",
+    coefficient="float",
 )
 def log_likelihood_function_via_w_tilde_from(
     dirty_image,
@@ -184,11 +196,15 @@ def log_likelihood_function_via_w_tilde_from(
     pix_weights_for_sub_slim_index,
     neighbors,
     neighbors_sizes,
+    coefficient=1.0,
 ):
     """Log evidence of the linear inversion from dense W-tilde (the MCMC step).
 
-    ``-0.5 (chi2_data - s.D + logdet(F+H) - logdet(H) + noise_norm)`` with T from the sparse
-    mapping, F = T^T W T by the sparse method, H constant with coefficient 1.
+    ``-0.5 (chi2_data - s.D + logdet(F+H) - logdet(H) + noise_norm)`` with D = T^T d and
+    F = T^T W T from the sparse rows of T (no dense mapping matrix), H the constant
+    regularization with ``coefficient`` (1.0, the seed's value, by default), one Cholesky
+    factor of F + H for the solve and its log-determinant and one of H. ``-inf`` when F + H
+    is not positive definite.
 
     Method: ``w_tilde`` (family ``log_likelihood``).
 
@@ -210,6 +226,8 @@ def log_likelihood_function_via_w_tilde_from(
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
         int64 array of shape (S,)
+    coefficient
+        float
 
     Returns
     -------
@@ -225,6 +243,7 @@ def log_likelihood_function_via_w_tilde_from(
         pix_weights_for_sub_slim_index,
         neighbors,
         neighbors_sizes,
+        coefficient,
     )
 
 
@@ -238,32 +257,45 @@ def _log_likelihood_function_via_w_compact_from_impl(
     pix_weights_for_sub_slim_index,
     neighbors,
     neighbors_sizes,
+    coefficient=1.0,
+    method="auto",
 ):
     pixels = neighbors.shape[0]
-    mapping = _mapping_matrix_from_impl(
-        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
-    )
     curvature = _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
         w_compact,
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
         pixels,
+        method=method,
     )
-    data_vector = dirty_image @ mapping
-    regularization = _constant_regularization_matrix_from_impl(1.0, neighbors, neighbors_sizes)
-    curvature_reg = curvature + regularization
-    reconstruction = xp.linalg.solve(curvature_reg, data_vector)
+    data_vector = _sparse_mapping_matrix_transpose_matmul_impl(
+        xp.reshape(dirty_image, (-1, 1)),
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )[:, 0]
+    regularization = _constant_regularization_matrix_from_impl(
+        coefficient, neighbors, neighbors_sizes
+    )
+    reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
+        xp, curvature + regularization, data_vector
+    )
+    _, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
+    ok = ok_curvature_reg & ok_regularization
+    if ok is False:
+        return -xp.inf
     chi_squared = xp.sum(
         xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2
     )
-    return -0.5 * (
+    value = -0.5 * (
         chi_squared
         - xp.sum(reconstruction * data_vector)
-        + xp.linalg.slogdet(curvature_reg)[1]
-        - xp.linalg.slogdet(regularization)[1]
+        + logdet_curvature_reg
+        - logdet_regularization
         + _noise_normalization_complex_from_impl(noise_map)
     )
+    return _linalg.value_or_minus_inf(xp, ok, value)
 
 
 @validated(
@@ -277,6 +309,8 @@ def _log_likelihood_function_via_w_compact_from_impl(
     pix_weights_for_sub_slim_index="f8[M,B]",
     neighbors="i8[S,P] in [-1,S)",
     neighbors_sizes="i8[S]",
+    coefficient="float",
+    method="str",
 )
 def log_likelihood_function_via_w_compact_from(
     dirty_image,
@@ -288,8 +322,15 @@ def log_likelihood_function_via_w_compact_from(
     pix_weights_for_sub_slim_index,
     neighbors,
     neighbors_sizes,
+    coefficient=1.0,
+    method="auto",
 ):
-    """Log evidence as above, with F from the compact form (two-pass compact-sparse method).
+    """Log evidence as above, with F from the compact form by ``method``.
+
+    ``method`` is the curvature method (``two_pass``, ``conv``, ``fft`` where the backend has
+    it, or ``auto``: the rule of ``curvature_matrix_via_w_compact_sparse_mapping_matrix_from``).
+    The regularization coefficient is an argument (default 1.0); ``-inf`` when F + H is not
+    positive definite.
 
     Method: ``w_compact`` (family ``log_likelihood``).
 
@@ -313,6 +354,10 @@ def log_likelihood_function_via_w_compact_from(
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
         int64 array of shape (S,)
+    coefficient
+        float
+    method
+        str
 
     Returns
     -------
@@ -329,4 +374,6 @@ def log_likelihood_function_via_w_compact_from(
         pix_weights_for_sub_slim_index,
         neighbors,
         neighbors_sizes,
+        coefficient,
+        method,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 #: elements one vectorised temporary may hold in a reduction (index space x chunk of the
@@ -74,3 +75,166 @@ def xp_on_gpu(array) -> bool:
         return False
     text = str(device(array)).lower()
     return not ("cpu" in text or text in ("", "none"))
+
+
+# ------------------------------------------------------------------------------ NUFFT
+
+#: the optional libraries of ``method="nufft"`` (the 'nufft' extra), per backend
+NUFFT_LIBRARIES = {"numba": ("finufft",), "jax": ("jax_finufft", "nufftax")}
+NUFFT_EXTRA = "pip install 'autojax[nufft]'"
+#: FINUFFT runs on one thread when both the points and the modes are fewer than this:
+#: starting its OpenMP team costs ~3 ms on 2 cores, more than the whole transform of 10^4
+#: points onto 127^2 modes; with more modes its FFT gains from the threads (FINUFFT 2.5)
+FINUFFT_SERIAL_BELOW = 2**15
+#: which library the JAX NUFFT uses: "auto" (jax-finufft on the CPU, nufftax elsewhere),
+#: "jax_finufft" or "nufftax" (AUTOJAX_JAX_NUFFT; read when a kernel is traced)
+JAX_NUFFT = os.environ.get("AUTOJAX_JAX_NUFFT", "auto")
+
+
+def have_module(name: str) -> bool:
+    """Whether ``import name`` would find the module (without importing it).
+
+    A module already imported (or blocked: ``sys.modules[name] = None``) answers at once;
+    otherwise the search of the import path is done once per name (it takes ~50 us, and
+    dispatchers ask on every call).
+    """
+    import sys
+
+    if name in sys.modules:
+        return sys.modules[name] is not None  # None: imports of it are blocked
+    return _find_module(name)
+
+
+@functools.cache
+def _find_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def have_nufft(backend: str, array=None) -> bool:
+    """Whether ``method="nufft"`` can run in ``backend`` (on ``array``'s namespace for xp).
+
+    The ``auto`` rule of a dispatcher calls this so that it falls back to the exact
+    method when the optional NUFFT libraries are missing (or, for the array-API backend,
+    when the inputs live in a namespace the NUFFT does not support).
+    """
+    if backend == "xp":
+        from array_api_compat import array_namespace, is_jax_namespace, is_numpy_namespace
+
+        xp = array_namespace(array)
+        if is_numpy_namespace(xp):
+            backend = "numba"
+        elif is_jax_namespace(xp):
+            backend = "jax"
+        else:
+            return False
+    if backend == "jax" and jax_on_gpu():
+        return have_module("nufftax")  # jax-finufft's wheels are CPU-only
+    return any(have_module(name) for name in NUFFT_LIBRARIES[backend])
+
+
+def finufft_threads(points: int, modes: int) -> int:
+    """``nthreads`` for FINUFFT: 1 for small transforms, else 0 (its default, all threads)."""
+    return 1 if max(points, modes) < FINUFFT_SERIAL_BELOW else 0
+
+
+def jax_nufft_plan(kernel: str) -> dict[str, str]:
+    """Which library the JAX NUFFT lowers to, per platform: ``{"cpu": ..., "default": ...}``.
+
+    jax-finufft's wheels hold the CPU transform only, and on the CPU it is about ten times
+    faster than nufftax (pure JAX); nufftax runs on every platform (Pallas on GPUs). With
+    both installed, ``lax.platform_dependent`` picks at lowering time. Raises ImportError
+    naming the extra when neither is installed.
+    """
+    choice = JAX_NUFFT
+    if choice not in ("auto", "jax_finufft", "nufftax"):
+        raise ValueError(
+            f"AUTOJAX_JAX_NUFFT is {choice!r}; expected 'auto', 'jax_finufft' or 'nufftax'"
+        )
+    finufft, nufftax = have_module("jax_finufft"), have_module("nufftax")
+    missing = {"jax_finufft": "jax-finufft", "nufftax": "nufftax"}
+    if choice != "auto":
+        if not have_module(choice):
+            raise ImportError(
+                f"{kernel}: method 'nufft' with AUTOJAX_JAX_NUFFT={choice} needs "
+                f"{missing[choice]}, part of the optional 'nufft' extra: {NUFFT_EXTRA}"
+            )
+        return {"default": choice}
+    if finufft and nufftax:
+        return {"cpu": "jax_finufft", "default": "nufftax"}
+    if nufftax:
+        return {"default": "nufftax"}
+    if finufft:
+        if jax_on_gpu():
+            raise ImportError(
+                f"{kernel}: method 'nufft' on a GPU needs nufftax (jax-finufft's wheels are "
+                f"CPU-only), part of the optional 'nufft' extra: {NUFFT_EXTRA}"
+            )
+        return {"default": "jax_finufft"}
+    raise ImportError(
+        f"{kernel}: method 'nufft' needs the optional 'nufft' extra: {NUFFT_EXTRA} "
+        "(neither jax-finufft nor nufftax is installed)"
+    )
+
+
+#: elements of the padded lattice times columns one FFT chunk may hold (AUTOJAX_FFT_BUDGET)
+FFT_BUDGET = int(os.environ.get("AUTOJAX_FFT_BUDGET", 2**23))
+
+
+def fft_size(n: int) -> int:
+    """The smallest 2-3-5-smooth length >= n (FFT libraries are fastest on those)."""
+    n = max(int(n), 1)
+    while True:
+        m = n
+        for p in (2, 3, 5):
+            while m % p == 0:
+                m //= p
+        if m == 1:
+            return n
+        n += 1
+
+
+def fft_chunk(lattice_elements: int, columns: int) -> int:
+    """Columns per batched FFT within ``FFT_BUDGET`` elements (at least 1, at most all)."""
+    return max(1, min(max(int(columns), 1), FFT_BUDGET // max(int(lattice_elements), 1)))
+
+
+def circular_layout(xp, table, h: int, w: int, l1: int, l2: int):
+    """A kernel table over offsets (-(h-1)..h-1) x (-(w-1)..w-1) in circular (FFT) order.
+
+    Offset (dr, dc) lands at (dr mod l1, dc mod l2) of an (l1, l2) array, the rest zero;
+    needs l1 >= 2h - 1 and l2 >= 2w - 1 so that no two offsets share a place.
+    """
+    from array_api_compat import device
+
+    def zeros(shape):
+        return xp.zeros(shape, dtype=table.dtype, device=device(table))
+
+    rows = xp.concat(
+        [table[h - 1 :, :], zeros((l1 - (2 * h - 1), 2 * w - 1)), table[: h - 1, :]], axis=0
+    )
+    return xp.concat([rows[:, w - 1 :], zeros((l1, l2 - (2 * w - 1))), rows[:, : w - 1]], axis=1)
+
+
+def inverse_positions(xp, flat, size: int):
+    """For each place 0..size-1 of a flattened lattice, the pixel there, or len(flat) if none.
+
+    ``flat`` holds distinct places; uses a sort and a binary search (no scatter), so it works
+    in any array-API namespace.
+    """
+    m = flat.shape[0]
+    order = xp.argsort(flat)
+    ordered = xp.take(flat, order)
+    from array_api_compat import device
+
+    places = xp.arange(size, dtype=flat.dtype, device=device(flat))
+    where = xp.searchsorted(ordered, places)
+    clipped = xp.minimum(where, xp.asarray(max(m - 1, 0), dtype=where.dtype))
+    if m == 0:
+        return xp.zeros((size,), dtype=flat.dtype, device=device(flat))
+    hit = (where < m) & (xp.take(ordered, clipped) == places)
+    return xp.where(hit, xp.take(order, clipped), xp.asarray(m, dtype=order.dtype))

@@ -51,7 +51,9 @@ _ARRAY_RE = re.compile(
     r"^(?P<dtype>f8|i8|c16|b1)\[(?P<shape>[^\]]*)\]"
     r"(?:\s+in\s+\[(?P<lo>-?\w+)\s*,\s*(?P<hi>-?\w+)\))?$"
 )
-_SCALAR_RE = re.compile(r"^(?P<kind>int|float|int2|float2|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?$")
+_SCALAR_RE = re.compile(
+    r"^(?P<kind>int|float|int2|float2|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?$"
+)
 _SYMBOL_RE = re.compile(r"^[A-Za-z_]\w*$")
 
 

@@ -14,4 +14,4 @@ if _os.environ.get("AUTOJAX_JAX_ENABLE_X64", "1") != "0":
     _jax.config.update("jax_enable_x64", True)
 
 from autojax.generated.jax import *  # noqa: E402, F403
-from autojax.generated.jax import __all__  # noqa: E402, F401
+from autojax.generated.jax import METHODS, __all__  # noqa: E402, F401

@@ -5,4 +5,4 @@ module compiles nothing.
 """
 
 from autojax.generated.numba import *  # noqa: F403
-from autojax.generated.numba import __all__  # noqa: F401
+from autojax.generated.numba import METHODS, __all__  # noqa: F401

@@ -262,20 +262,32 @@ def _logdet(a):
 
 
 def log_likelihood_from_curvature(
-    dirty_image, data, noise_map, mapping_matrix, curvature_matrix, neighbors, neighbors_sizes
+    dirty_image,
+    data,
+    noise_map,
+    mapping_matrix,
+    curvature_matrix,
+    neighbors,
+    neighbors_sizes,
+    coefficient=1.0,
 ):
-    """KERNELS.md's formula, given T and F."""
+    """KERNELS.md's formula, given T and F (``-inf`` when F + H is not positive definite)."""
     d = mapping_matrix.T @ dirty_image
-    h = constant_regularization_matrix_from(1.0, neighbors, neighbors_sizes)
-    s = scipy.linalg.solve(curvature_matrix + h, d)
+    h = constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
+    try:
+        factor = scipy.linalg.cho_factor(curvature_matrix + h, lower=True)
+        factor_h = scipy.linalg.cho_factor(h, lower=True)
+    except np.linalg.LinAlgError:
+        return -np.inf
+    s = scipy.linalg.cho_solve(factor, d)
     chi_data = np.sum(data.real**2 / noise_map.real**2 + data.imag**2 / noise_map.imag**2)
     return float(
         -0.5
         * (
             chi_data
             - s @ d
-            + _logdet(curvature_matrix + h)
-            - _logdet(h)
+            + 2 * np.sum(np.log(np.diagonal(factor[0])))
+            - 2 * np.sum(np.log(np.diagonal(factor_h[0])))
             + noise_normalization_complex_from(noise_map)
         )
     )
@@ -290,12 +302,13 @@ def log_likelihood_function_via_w_tilde_from(
     pix_weights_for_sub_slim_index,
     neighbors,
     neighbors_sizes,
+    coefficient=1.0,
 ):
     t = mapping_matrix_from(
         pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, neighbors.shape[0]
     )
     return log_likelihood_from_curvature(
-        dirty_image, data, noise_map, t, t.T @ w_tilde @ t, neighbors, neighbors_sizes
+        dirty_image, data, noise_map, t, t.T @ w_tilde @ t, neighbors, neighbors_sizes, coefficient
     )
 
 
@@ -309,6 +322,7 @@ def log_likelihood_function_via_w_compact_from(
     pix_weights_for_sub_slim_index,
     neighbors,
     neighbors_sizes,
+    coefficient=1.0,
 ):
     w_tilde = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
     return log_likelihood_function_via_w_tilde_from(
@@ -320,6 +334,7 @@ def log_likelihood_function_via_w_compact_from(
         pix_weights_for_sub_slim_index,
         neighbors,
         neighbors_sizes,
+        coefficient,
     )
 
 

@@ -5,4 +5,4 @@ through ``array_api_compat.array_namespace``.
 """
 
 from autojax.generated.xp import *  # noqa: F403
-from autojax.generated.xp import __all__  # noqa: F401
+from autojax.generated.xp import METHODS, __all__  # noqa: F401

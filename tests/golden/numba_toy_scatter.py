@@ -7,7 +7,7 @@
 import numba as nb
 import numpy as np
 
-from autojax import _runtime
+from autojax import _linalg, _runtime
 from autojax._validate import validated
 
 

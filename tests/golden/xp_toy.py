@@ -7,7 +7,7 @@
 from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
-from autojax import _runtime
+from autojax import _linalg, _runtime
 from autojax._runtime import chunk_size
 from autojax._validate import validated
 

@@ -20,8 +20,12 @@ REFERENCE_NAME = {
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO": "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
     "mapping_matrix_from_BCOO": "mapping_matrix_from",
     "curvature_matrix_via_w_compact_two_pass_from": "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_compact_conv_from": "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
+    "curvature_matrix_via_w_compact_fft_from": "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
     "_w_tilde_matmul_sparse_mapping_matrix_from": "w_tilde_matmul_sparse_mapping_matrix_from",
     "_neighbor_adjacency_from": "neighbor_adjacency_from",
+    "w_compact_curvature_interferometer_exact_from": "w_compact_curvature_interferometer_from",
+    "w_compact_curvature_interferometer_nufft_from": "w_compact_curvature_interferometer_from",
 }
 
 

@@ -1,0 +1,108 @@
+"""The ``lattice`` kind: ``out = T^T W T`` for a lattice-stationary W and a sparse T.
+
+``W[a, b] = kernel(r_a - r_b)`` depends only on the offset ``(dr, dc)`` between the lattice
+positions of image pixels a and b (W-tilde from its compact form is such an operator), and
+T is given by its sparse rows (an index and a weight per entry, -1 ending a row). For one
+column t of T, ``W t`` is a 2-D convolution of t, placed on the lattice, with the kernel
+table; ``out[:, s] = T^T (W t_s)``. Two lowerings:
+
+- ``conv`` (loops, Numba): per column, per row of the mask's bounding box, the row of
+  ``W t`` is a sum of contiguous slices of the kernel table (AXPYs, four entries at a
+  time), limited to the columns the mask uses in that row; the finished row is gathered
+  through the sparse rows at once while it is in cache. Columns run in parallel, each
+  owning its row of the result. Cost: (entries of T) x (mask pixels) multiply-adds.
+- ``fft`` (any array library): columns placed on the zero-padded lattice (each side at
+  least 2 extent - 1, rounded up to a 2-3-5-smooth length), batched real FFTs multiplied
+  by the transform of the kernel table in circular layout, then the gather T^T. Columns
+  are taken in chunks so memory stays bounded.
+
+Spec fields: ``kernel`` (an expression of ``dr``, ``dc``, arguments, sizes and lets),
+``extent`` (the two size expressions bounding the lattice: positions lie in
+[0, extent)), ``positions`` (an (M, 2) index array argument), ``indexes`` and
+``weights`` (the sparse rows), ``columns`` (the size symbol of the result's side),
+``lowering`` (backend -> ``conv`` or ``fft``), and the kernels the fft lowering calls:
+``mapping`` (dense T) and ``transpose_matmul`` (T^T X from the sparse rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import expr as ex
+from ..model import BACKENDS, Kernel, _check_expr, _check_extent, _check_lets, _fail
+
+LOWERINGS = ("conv", "fft")
+
+
+@dataclass
+class Lattice(Kernel):
+    """``out[s, p] = sum_{a,b} T[a, s] T[b, p] kernel(r_a - r_b)`` (see the module doc)."""
+
+    kernel: str = ""
+    extent: tuple[str, str] = ("N", "N")
+    positions: str = ""
+    indexes: str = ""
+    weights: str = ""
+    columns: str = "S"
+    lowering: dict[str, str] = field(default_factory=dict)
+    lets: dict[str, str] = field(default_factory=dict)
+    mapping: str = "mapping_matrix_from"
+    transpose_matmul: str = "sparse_mapping_matrix_transpose_matmul"
+
+    kind = "lattice"
+
+    def __post_init__(self):
+        super().__post_init__()
+        known = self.known_names()
+        known = _check_lets(self.name, self.lets, known)
+        _check_expr(self.name, "kernel", self.kernel, known | {"dr", "dc"})
+        if not (isinstance(self.extent, tuple) and len(self.extent) == 2):
+            _fail(self.name, "extent", "must be a pair of size expressions")
+        for n, text in enumerate(self.extent):
+            _check_extent(self.name, f"extent[{n}]", text, known)
+        for fld, decl_start in (("positions", "i8["), ("indexes", "i8["), ("weights", "f8[")):
+            arg = getattr(self, fld)
+            if arg not in self.args or not self.args[arg].startswith(decl_start):
+                _fail(self.name, fld, f"{arg!r} must name a {decl_start}...] argument")
+        if self.decls[self.positions].shape[1:] != (2,):
+            _fail(self.name, "positions", "must be an (M, 2) array of (row, column)")
+        if self.decls[self.indexes].shape != self.decls[self.weights].shape:
+            _fail(self.name, "weights", "must have the shape of 'indexes'")
+        if self.columns not in known:
+            _fail(self.name, "columns", f"{self.columns!r} is not a size symbol")
+        for backend in self.backends():
+            if self.lowering.get(backend) not in LOWERINGS:
+                _fail(
+                    self.name,
+                    f"lowering.{backend}",
+                    f"must be one of {LOWERINGS} for every backend the kernel has",
+                )
+        for backend in self.lowering:
+            if backend not in BACKENDS:
+                _fail(self.name, "lowering", f"unknown backend {backend!r}")
+        uses = {"fft"} & {self.lowering.get(b) for b in self.backends()}
+        if uses:
+            self.calls = list(dict.fromkeys([*self.calls, self.mapping, self.transpose_matmul]))
+
+
+def view(k: Lattice, backend: str, private) -> dict:
+    texts = [k.kernel, *k.extent, *k.lets.values(), k.columns]
+    used = set()
+    for text in texts:
+        used |= ex.names(text)
+    pos, idx, wts = k.positions, k.indexes, k.weights
+    # the fft lowering is array code: in the Numba module it runs on NumPy (``xp = np``)
+    spelling = backend if (k.lowering[backend] == "conv" or backend == "jax") else "xp"
+    return {
+        "sizes": k.size_lines([s for s in k.sizes if s in used and k.sizes[s]]),
+        "lets": [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()],
+        "kernel_expr": ex.lower(k.kernel, spelling),
+        "extent": [ex.lower(e, backend) for e in k.extent],
+        "lowering": k.lowering[backend],
+        "positions": pos,
+        "indexes": idx,
+        "weights": wts,
+        "columns": k.columns,
+        "mapping_impl": private(k.mapping),
+        "transpose_impl": private(k.transpose_matmul),
+    }

@@ -1,0 +1,169 @@
+"""The ``nufft`` kind: the real (or imaginary, or complex) part of a 2-D type-1 NUFFT.
+
+``out[i0, i1] = part(sum_k weight(k) * exp(sign * 1j * (mode_0(i0) x_0(k) + mode_1(i1) x_1(k))))``
+
+over the summed index ``k`` (the visibilities), where each output index ``i`` stands for
+the integer Fourier mode ``mode_i(i) = i + offset_i`` (``offset_i`` a size expression) and
+is paired with one point coordinate ``x_i(k)`` (radians, any real value). The compact
+W-tilde is one: ``C[m, n] = Re sum_k w_k exp(i (m (-d v_k) + (n - (N-1)) (d u_k)))``.
+
+The backends fold the points into [-pi, pi) (exact, since the modes are integers), ask
+the library for the centred range of ``2 L + 1`` modes with ``L = max |mode|`` on each
+axis, and slice out the modes the output needs (for ``m >= 0`` the upper half of the
+axis; measured as fast as shifting the modes by a phase factor on the weights, and
+without its extra rounding). Numba (plain Python, not compiled) and array-API on NumPy
+call FINUFFT; JAX calls jax-finufft on the CPU and nufftax elsewhere (chunked over k, so
+memory stays flat in K); the tolerance ``eps`` is an argument (static under ``jax.jit``).
+
+Spec fields: ``index`` (output indices -> extents, two of them), ``reduce`` (``(k, K)``),
+``weight`` (an expression of k), ``points`` (output index -> its coordinate, an expression
+of k), ``modes`` (output index -> its mode: ``i``, ``i + e`` or ``i - e`` with ``e`` built
+from sizes and int arguments only), ``part`` ("real", "imag" or "complex"), ``sign``
+(+1 or -1), ``eps`` (the name of a ``float`` argument), ``lets`` (scalars computed first).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .. import expr as ex
+from ..model import (
+    Kernel,
+    _check_expr,
+    _check_extent,
+    _check_lets,
+    _check_name,
+    _fail,
+    _names,
+    _parse_expr,
+)
+
+PARTS = {"real": "real", "imag": "imag", "complex": None}
+#: per-point cost of a nufftax chunk in elements (its spreading tables hold nspread**2 = up
+#: to 256 values per point); the chunk is the chunk budget over this, 16,384 points by default
+NUFFTAX_POINT_COST = 128
+
+
+@dataclass
+class Nufft(Kernel):
+    """A 2-D type-1 NUFFT of ``weight(k)`` at ``points`` onto the integer ``modes`` of the output."""
+
+    index: dict[str, str] = field(default_factory=dict)
+    reduce: tuple[str, str] | None = None
+    weight: str = "1.0"
+    points: dict[str, str] = field(default_factory=dict)
+    modes: dict[str, str] = field(default_factory=dict)
+    part: str = "real"
+    sign: int = 1
+    eps: str = "eps"
+    lets: dict[str, str] = field(default_factory=dict)
+
+    kind = "nufft"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not isinstance(self.index, dict) or len(self.index) != 2:
+            _fail(self.name, "index", "needs exactly two output indices (a 2-D transform)")
+        if not self.out_decl.is_array or len(self.out_decl.shape) != 2:
+            _fail(self.name, "returns", "must be a 2-d array, one axis per index")
+        if self.part not in PARTS:
+            _fail(self.name, "part", f"{self.part!r} is not one of {sorted(PARTS)}")
+        want = "c16" if self.part == "complex" else "f8"
+        if self.out_decl.dtype != want:
+            _fail(
+                self.name,
+                "returns",
+                f"part {self.part!r} returns {want}, not {self.out_decl.dtype}",
+            )
+        if self.sign not in (1, -1):
+            _fail(self.name, "sign", f"must be +1 or -1, not {self.sign!r}")
+        decl = self.decls.get(self.eps)
+        if decl is None or decl.scalar != "float":
+            _fail(self.name, "eps", f"{self.eps!r} must name a 'float' argument (the tolerance)")
+        # offsets of the modes may use what is a Python int under jax.jit: sizes, int args
+        static = {s for s, src in self.sizes.items() if src} | {
+            a for a, d in self.decls.items() if d.scalar == "int"
+        }
+        known = self.known_names()
+        known = _check_lets(self.name, self.lets, known)
+        for idx, extent in self.index.items():
+            _check_name(self.name, f"index.{idx}", idx)
+            _check_extent(self.name, f"index.{idx}", extent, static)
+        if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
+            _fail(self.name, "reduce", "must be a (name, extent) pair")
+        k = self.reduce[0]
+        _check_name(self.name, "reduce", k)
+        _check_extent(self.name, "reduce", self.reduce[1], known)
+        _check_expr(self.name, "weight", self.weight, known | {k})
+        for fld, table in (("points", self.points), ("modes", self.modes)):
+            if not isinstance(table, dict) or set(table) != set(self.index):
+                _fail(
+                    self.name,
+                    fld,
+                    f"must give one entry per output index {sorted(self.index)}, got "
+                    f"{sorted(table) if isinstance(table, dict) else table!r}",
+                )
+        for idx, text in self.points.items():
+            _check_expr(self.name, f"points.{idx}", text, known | {k})
+        self.offsets = {}
+        for idx, text in self.modes.items():
+            self.offsets[idx] = _mode_offset(self.name, f"modes.{idx}", text, idx, static)
+
+    @property
+    def index_names(self) -> list[str]:
+        return list(self.index)
+
+
+def _mode_offset(kernel, field_name, text, idx, static) -> str:
+    """The offset ``e`` of a mode ``idx``, ``idx + e`` or ``idx - e`` (source text, '0' if none)."""
+    node = _parse_expr(kernel, field_name, text)
+    shape = f"must read '{idx}', '{idx} + e' or '{idx} - e'"
+    if isinstance(node, ast.Name) and node.id == idx:
+        return "0"
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))):
+        _fail(kernel, field_name, f"{text!r} {shape}")
+    left, right = node.left, node.right
+    if isinstance(left, ast.Name) and left.id == idx:
+        rest = right
+        sign = "" if isinstance(node.op, ast.Add) else "-"
+    elif isinstance(right, ast.Name) and right.id == idx and isinstance(node.op, ast.Add):
+        rest, sign = left, ""
+    else:
+        _fail(kernel, field_name, f"{text!r} {shape}")
+    unknown = _names(rest) - static
+    if unknown:
+        _fail(
+            kernel,
+            field_name,
+            f"offset {ast.unparse(rest)!r} uses {sorted(unknown)}; only sizes and int "
+            "arguments (Python ints under jax.jit) may shift a mode",
+        )
+    return f"{sign}({ast.unparse(rest)})"
+
+
+def view(k: Nufft, backend: str, private) -> dict:
+    (i0, e0), (i1, e1) = k.index.items()
+    kname, kext = k.reduce
+    texts = [e0, e1, kext, k.weight, *k.points.values(), *k.offsets.values(), *k.lets.values()]
+    # the numba backend's NUFFT is plain NumPy code, spelled like array-API code over xp = np
+    lowering = "xp" if backend in ("numba", "xp") else "jax"
+    return {
+        "sizes": k.size_lines(
+            [s for s in k.sizes if k.sizes[s] and s in set().union(*map(ex.names, texts))]
+        ),
+        "lets": [f"{n} = {ex.lower(t, lowering)}" for n, t in k.lets.items()],
+        "k_": (kname, kext),
+        "weight": ex.lower(k.weight, lowering),
+        # per output axis: (index, extent, point expression, mode offset)
+        "axes": [
+            (i, e, ex.lower(k.points[i], lowering), k.offsets[i]) for i, e in ((i0, e0), (i1, e1))
+        ],
+        "part": PARTS[k.part],
+        "isign": k.sign,
+        "eps": k.eps,
+        "jax_static": list(dict.fromkeys([*k.static_args, k.eps])),
+        "point_cost": NUFFTAX_POINT_COST,
+        "stem": k.spec_file.removesuffix(".py"),
+        "out_dtype": "complex128" if k.part == "complex" else "float64",
+    }

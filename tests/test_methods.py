@@ -1,0 +1,189 @@
+"""The methods of one result: ``method=`` keywords, the ``auto`` rule, the likelihood policy.
+
+Each per-method kernel is also exported on its own and checked against the reference on
+every dataset by ``test_kernels.py``; here the seed-named dispatchers are called with each
+method their backend has, on awkward lattices (a box that is not square, a single row, a
+single pixel), and the likelihood's coefficient and ``-inf`` policy are checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import assert_close, backend_name, get_dataset
+
+from autojax import reference as ref
+from autojax.datasets import DataGenerated
+
+CURVATURE = "curvature_matrix_via_w_compact_sparse_mapping_matrix_from"
+LIKELIHOOD = "log_likelihood_function_via_w_compact_from"
+GENERATED = ("numba", "jax", "xp")
+
+
+class Cropped:
+    """A DataGenerated whose image pixels are cut to a sub-box of the lattice.
+
+    ``rows``/``cols`` select the kept pixels by their native position, so the mask's
+    bounding box is not square (or is one row, one pixel) while the compact form keeps
+    its N x (2N - 1) shape.
+    """
+
+    def __init__(self, base: DataGenerated, rows: tuple[int, int], cols: tuple[int, int]):
+        native = base.native_index_for_slim_index
+        keep = (
+            (native[:, 0] >= rows[0])
+            & (native[:, 0] < rows[1])
+            & (native[:, 1] >= cols[0])
+            & (native[:, 1] < cols[1])
+        )
+        self.name = f"cropped{rows}{cols}"
+        self.w_compact = base.w_compact
+        self.native_index_for_slim_index = np.ascontiguousarray(native[keep])
+        self.pix_indexes_for_sub_slim_index = np.ascontiguousarray(
+            base.pix_indexes_for_sub_slim_index[keep]
+        )
+        self.pix_weights_for_sub_slim_index = np.ascontiguousarray(
+            base.pix_weights_for_sub_slim_index[keep]
+        )
+        self.pixels = base.pixels
+
+    def args(self):
+        return (
+            self.w_compact,
+            self.native_index_for_slim_index,
+            self.pix_indexes_for_sub_slim_index,
+            self.pix_weights_for_sub_slim_index,
+            self.pixels,
+        )
+
+    def expected(self):
+        return ref.curvature_matrix_via_w_compact_sparse_mapping_matrix_from(*self.args())
+
+
+_BASE = DataGenerated(N=15, K=23, S=37, B=3, P=5, ragged=0.3)
+CROPS = {
+    "wide box": Cropped(_BASE, (4, 8), (0, 15)),
+    "tall box": Cropped(_BASE, (0, 15), (6, 9)),
+    "one row": Cropped(_BASE, (7, 8), (0, 15)),
+    "one pixel": Cropped(_BASE, (7, 8), (7, 8)),
+}
+
+
+def _generated(backend):
+    name = backend_name(backend)
+    if name not in GENERATED:
+        pytest.skip(f"{name} keeps the upstream function without methods")
+    return name
+
+
+@pytest.mark.parametrize("crop", list(CROPS))
+def test_every_curvature_method_on_awkward_boxes(backend, crop):
+    _generated(backend)
+    data = CROPS[crop]
+    func = getattr(backend, CURVATURE)
+    for method in ("auto", *backend.METHODS[CURVATURE]):
+        assert_close(
+            func(*data.args(), method=method),
+            data.expected(),
+            err_msg=f"{backend_name(backend)} {CURVATURE} method={method} on {crop}",
+        )
+
+
+@pytest.mark.parametrize("name", ["DataLoaded", "small-K1-ragged", "S>>M", "S<<M"])
+def test_every_likelihood_method_matches_reference(backend, name):
+    _generated(backend)
+    ds = get_dataset(name)
+    func = getattr(backend, LIKELIHOOD)
+    want = ref.log_likelihood_function_via_w_compact_from(*ds.args_for(func))
+    for method in ("auto", *backend.METHODS[CURVATURE]):
+        got = float(func(*ds.args_for(func), method=method))
+        assert_close(got, want, err_msg=f"{backend_name(backend)} method={method} on {name}")
+
+
+def test_unknown_or_missing_method_names_backend_and_choices(backend):
+    name = _generated(backend)
+    ds = get_dataset("S<<M")
+    func = getattr(backend, CURVATURE)
+    with pytest.raises(ValueError, match=rf"argument 'method'.*'nope'.*{name} backend has auto"):
+        func(*ds.args_for(func), method="nope")
+    if "conv" not in backend.METHODS[CURVATURE]:
+        with pytest.raises(ValueError, match=rf"{name} backend has auto, two_pass"):
+            func(*ds.args_for(func), method="conv")
+    with pytest.raises(TypeError, match="argument 'method' must be a str"):
+        func(*ds.args_for(func), method=3)
+
+
+def test_auto_rule_picks_the_measured_fastest(monkeypatch):
+    """Numba: conv at every size measured; JAX: fft on a GPU, two_pass on the CPU."""
+    import autojax.generated.numba.curvature as numba_curvature
+
+    ds = get_dataset("S<<M")
+    calls = []
+    original = numba_curvature._curvature_matrix_via_w_compact_conv_from_impl
+    monkeypatch.setattr(
+        numba_curvature,
+        "_curvature_matrix_via_w_compact_conv_from_impl",
+        lambda **kw: calls.append("conv") or original(**kw),
+    )
+    numba_curvature.curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+        *ds.args_for(numba_curvature.curvature_matrix_via_w_compact_sparse_mapping_matrix_from)
+    )
+    assert calls == ["conv"]
+    pytest.importorskip("jax")
+    import autojax.generated.jax.curvature as jax_curvature
+
+    for gpu, method in ((False, "two_pass"), (True, "fft")):
+        picked = []
+        monkeypatch.setattr("autojax._runtime.jax_on_gpu", lambda gpu=gpu: gpu)
+        target = f"_curvature_matrix_via_w_compact_{method}_from_impl"
+        real = getattr(jax_curvature, target)
+        monkeypatch.setattr(
+            jax_curvature,
+            target,
+            lambda real=real, method=method, picked=picked, **kw: (
+                picked.append(method) or real(**kw)
+            ),
+        )
+        jax_curvature.curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+            *ds.args_for(jax_curvature.curvature_matrix_via_w_compact_sparse_mapping_matrix_from)
+        )
+        assert picked == [method], f"gpu={gpu}"
+
+
+@pytest.mark.parametrize("coefficient", [0.3, 2.5])
+def test_likelihood_takes_the_regularization_coefficient(backend, coefficient):
+    _generated(backend)
+    ds = get_dataset("DataLoaded")
+    for kernel in (LIKELIHOOD, "log_likelihood_function_via_w_tilde_from"):
+        func = getattr(backend, kernel)
+        args = ds.args_for(func)
+        want = getattr(ref, kernel)(*args[:-1], coefficient)
+        got = float(func(*args[:-1], coefficient=coefficient))
+        assert_close(got, want, err_msg=f"{backend_name(backend)}.{kernel} c={coefficient}")
+        assert got != pytest.approx(float(func(*args[:-1])), rel=1e-6)
+
+
+def test_likelihood_is_minus_inf_when_not_positive_definite(backend):
+    """A negated compact form makes F negative definite: F + H is not positive definite."""
+    _generated(backend)
+    ds = get_dataset("DataLoaded")
+    func = getattr(backend, LIKELIHOOD)
+    args = ds.args_for(func)
+    args[3] = -10.0 * np.asarray(args[3])
+    assert ref.log_likelihood_function_via_w_compact_from(*args) == -np.inf
+    for method in backend.METHODS[CURVATURE]:
+        assert float(func(*args, method=method)) == -np.inf, method
+
+
+def test_jax_likelihood_policy_holds_under_jit():
+    jax = pytest.importorskip("jax")
+    import autojax.jax as aj
+
+    ds = get_dataset("DataLoaded")
+    func = aj.log_likelihood_function_via_w_compact_from
+    args = ds.args_for(func)
+    jitted = jax.jit(func, static_argnames=["method"])
+    good = float(jitted(*args, method="fft"))
+    assert_close(good, ref.log_likelihood_function_via_w_compact_from(*args))
+    args[3] = -10.0 * np.asarray(args[3])
+    assert float(jitted(*args, method="fft")) == -np.inf
