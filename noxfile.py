@@ -114,6 +114,20 @@ def bench_scaling(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks.scaling", *session.posargs)
 
 
+@nox.session(name="bench-science", python=PYTHON)
+def bench_science(session: nox.Session) -> None:
+    """W1 precompute, W2 curvature matrix, W3 likelihood step at science sizes, every method.
+
+    Every row is checked against an exact reference first (cached in .benchmarks/cache/);
+    writes benchmarks/report/science-<preset>-<time>.md with a bar chart per workload.
+    Posargs go to `python -m benchmarks.science` (see its --help): `--preset mid` (the
+    default), `alma`, `alma_high`; `--backends`, `--workloads W1,W2,W3`, `--methods`,
+    `--time-limit`, `--quick`.
+    """
+    session.install("-e", ".[bench,nufft]")
+    session.run("python", "-m", "benchmarks.science", *session.posargs)
+
+
 @nox.session(name="bench-cuda", python=PYTHON)
 def bench_cuda(session: nox.Session) -> None:
     """The suites for the JAX and array-API (on jax.numpy) backends on an NVIDIA GPU.

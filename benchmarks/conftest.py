@@ -28,8 +28,8 @@ from .cases import blocking, converter, kernel_cases, method_cases, on_jax
 
 DATASETS = {"DataLoaded": DataLoaded, "DataGenerated": DataGenerated}
 
-#: a first call slower than this is timed once more (JIT compile excluded) before choosing
-#: how many rounds to run; slower than SLOW, a single round is enough for a median
+#: a first call slower than this is followed by one warm call (JIT compile excluded), whose
+#: time chooses how many rounds to run; a warm call slower than SLOW gets a single round
 PROBE_S = 0.05
 SLOW_S = 1.0
 
@@ -151,7 +151,9 @@ def run_case(benchmark):
         assert_close(_dense(result), expected, err_msg=message)
         benchmark.extra_info["first_call_s"] = first
         steady = first
-        if PROBE_S < first <= 3 * SLOW_S:
+        if first > PROBE_S:
+            # the first call may be mostly compilation (a Numba compile takes seconds): time
+            # a warm call before choosing the rounds, however slow the first one was
             start = time.perf_counter()
             call(*args)
             steady = time.perf_counter() - start
