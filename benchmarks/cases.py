@@ -139,23 +139,24 @@ def _w_tilde_cases() -> list[Case]:
             Case(g, k, f"{b} direct", b, "w_tilde_curvature_interferometer_from", expect="w_tilde")
         )
     for b in ("numba", "jax", "xp"):
-        cases.append(
-            Case(
-                g,
-                k,
-                f"{b} compact",
-                b,
-                "w_compact_curvature_interferometer_from",
-                expect="w_compact",
+        for method in ("exact", "nufft"):
+            cases.append(
+                Case(
+                    g,
+                    k,
+                    f"{b} compact {method}",
+                    b,
+                    f"w_compact_curvature_interferometer_{method}_from",
+                    expect="w_compact",
+                )
             )
-        )
         cases.append(
             Case(
                 g,
                 k,
-                f"{b} compact + expand",
+                f"{b} compact exact + expand",
                 b,
-                "w_compact_curvature_interferometer_from",
+                "w_compact_curvature_interferometer_exact_from",
                 then="w_tilde_via_compact_from",
                 expect="w_tilde",
             )
@@ -195,13 +196,16 @@ def _curvature_cases() -> list[Case]:
                 "curvature_matrix_via_w_tilde_sparse_mapping_matrix_from",
                 expect=f,
             ),
-            Case(
-                g,
-                k,
-                f"{b} compact sparse (two-pass)",
-                b,
-                "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
-                expect=f,
+            *(
+                Case(
+                    g,
+                    k,
+                    f"{b} compact {method}",
+                    b,
+                    f"curvature_matrix_via_w_compact_{method}_from",
+                    expect=f,
+                )
+                for method in ("two_pass", "conv", "fft")
             ),
             Case(
                 g,
@@ -237,7 +241,13 @@ def _likelihood_cases() -> list[Case]:
                 "log_likelihood_function_via_w_tilde_from",
                 baseline=b == "original",
             ),
-            Case(g, k, f"{b} via {form}", b, "log_likelihood_function_via_w_compact_from"),
+            Case(
+                g,
+                k,
+                f"{b} via {form}" + ("" if b == "original" else " (method auto)"),
+                b,
+                "log_likelihood_function_via_w_compact_from",
+            ),
         ]
     return cases
 

@@ -186,7 +186,11 @@ lattice). ``auto`` picks by the measured crossovers (README, "Methods").""",
             "conv": "curvature_matrix_via_w_compact_conv_from",
             "fft": "curvature_matrix_via_w_compact_fft_from",
         },
-        auto={"numba": "'conv'", "jax": "'fft' if gpu else 'two_pass'", "xp": "'two_pass'"},
+        auto={
+            "numba": "'conv'",
+            "jax": "'fft' if gpu else 'two_pass'",
+            "xp": "'two_pass' if M <= 4000 else 'fft'",
+        },
     ),
     Alias(
         name="curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",

@@ -376,7 +376,8 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     method="auto",
 ):
     if method == "auto":
-        method = "two_pass"
+        M = native_index_for_slim_index.shape[0]
+        method = "two_pass" if M <= 4000 else "fft"
     if method == "two_pass":
         return _curvature_matrix_via_w_compact_two_pass_from_impl(
             w_compact=w_compact,
