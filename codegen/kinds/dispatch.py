@@ -18,16 +18,14 @@ from dataclasses import dataclass, field
 
 from ..model import BACKENDS, Kernel, SpecError, _fail, _names, _parse_expr
 
-#: what the ``gpu`` name of an ``auto`` rule is computed from, per backend
-GPU_LINES = {
-    "numba": "gpu = False",
-    "jax": "gpu = _runtime.jax_on_gpu()",
-    "xp": "gpu = _runtime.xp_on_gpu({first_array})",
-}
 #: run-time flags an ``auto`` rule may read besides the size symbols: name -> the line
 #: computing it, per backend (``{first_array}``: the dispatcher's first array argument)
 FLAGS = {
-    "gpu": GPU_LINES,
+    "gpu": {
+        "numba": "gpu = False",
+        "jax": "gpu = _runtime.jax_on_gpu()",
+        "xp": "gpu = _runtime.xp_on_gpu({first_array})",
+    },
     "have_nufft": {
         "numba": 'have_nufft = _runtime.have_nufft("numba")',
         "jax": 'have_nufft = _runtime.have_nufft("jax")',
@@ -126,10 +124,7 @@ def view(k: Dispatch, backend: str, private) -> dict:
         "method_names": k.methods_for(backend),
         "rule": rule,
         "rule_sizes": k.size_lines([s for s in k.sizes if s in used]),
-        "gpu_line": GPU_LINES[backend].format(first_array=first_array) if "gpu" in used else "",
         "flag_lines": [
-            FLAGS[flag][backend].format(first_array=first_array)
-            for flag in FLAGS
-            if flag != "gpu" and flag in used
+            FLAGS[flag][backend].format(first_array=first_array) for flag in FLAGS if flag in used
         ],
     }

@@ -252,6 +252,8 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
             f"(jax-finufft, nufftax); got arrays of {xp.__name__}. Use method 'exact' or "
             "convert the inputs."
         )
+    import numpy as np
+
     try:
         import finufft
     except ImportError as _exc:
@@ -259,8 +261,6 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
             "w_compact_curvature_interferometer_nufft_from: method 'nufft' needs the optional 'nufft' extra: "
             f"{_runtime.NUFFT_EXTRA} (FINUFFT does not import: {_exc})"
         ) from _exc
-    import numpy as np
-
     N = grid_size
     K = noise_map_real.shape[0]
     d = 2 * xp.pi * pixel_scale * xp.pi / 648000
