@@ -27,7 +27,11 @@ def main(argv=None) -> int:
     except SpecError as exc:
         print(f"codegen: invalid spec: {exc}", file=sys.stderr)
         return 2
-    files = render_all(specs)
+    try:
+        files = render_all(specs)
+    except RuntimeError as exc:
+        print(f"codegen: {exc}", file=sys.stderr)
+        return 2
     n_kernels = sum(len(s.kernels) for s in specs)
     if args.check:
         diff = check(files, args.out)

@@ -415,31 +415,19 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
         )
     for spec in specs:
         for item in spec.kernels:
-            if isinstance(item, Alias):
-                target = kernels[item.target]
-                capability[item.name] = {
-                    "spec": spec.path.name,
-                    "family": target.family,
-                    "method": target.method,
-                    "alias_of": item.target,
-                    "args": list(target.args),
-                    "skip": dict(target.skip),
-                    "methods": {b: target.methods_for(b) for b in BACKENDS}
-                    if hasattr(target, "methods_for")
-                    else {},
-                }
-            else:
-                capability[item.name] = {
-                    "spec": spec.path.name,
-                    "family": item.family,
-                    "method": item.method,
-                    "alias_of": None,
-                    "args": list(item.args),
-                    "skip": dict(item.skip),
-                    "methods": {b: item.methods_for(b) for b in BACKENDS}
-                    if hasattr(item, "methods_for")
-                    else {},
-                }
+            alias = isinstance(item, Alias)
+            target = kernels[item.target] if alias else item
+            capability[item.name] = {
+                "spec": spec.path.name,
+                "family": target.family,
+                "method": target.method,
+                "alias_of": item.target if alias else None,
+                "args": list(target.args),
+                "skip": dict(target.skip),
+                "methods": {b: target.methods_for(b) for b in BACKENDS}
+                if hasattr(target, "methods_for")
+                else {},
+            }
     files["capabilities.py"] = env.get_template("capabilities.py.j2").render(
         capability=capability, backends=BACKENDS
     )
@@ -450,6 +438,11 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
 def _format(text: str, path: str) -> str:
     """ruff-format the text so regeneration is byte-for-byte stable."""
     ruff = shutil.which("ruff")
+    if ruff is None and importlib.util.find_spec("ruff") is None:
+        raise RuntimeError(
+            "the generator formats its output with ruff, which is not installed: "
+            "pip install -e '.[codegen]' (or run `nox -s generate`)"
+        )
     cmd = [ruff] if ruff else [sys.executable, "-m", "ruff"]
     result = subprocess.run(
         [*cmd, "format", "--quiet", "--line-length", "100", "--stdin-filename", path, "-"],

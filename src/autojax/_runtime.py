@@ -226,15 +226,15 @@ def inverse_positions(xp, flat, size: int):
     ``flat`` holds distinct places; uses a sort and a binary search (no scatter), so it works
     in any array-API namespace.
     """
-    m = flat.shape[0]
-    order = xp.argsort(flat)
-    ordered = xp.take(flat, order)
     from array_api_compat import device
 
-    places = xp.arange(size, dtype=flat.dtype, device=device(flat))
-    where = xp.searchsorted(ordered, places)
-    clipped = xp.minimum(where, xp.asarray(max(m - 1, 0), dtype=where.dtype))
+    m = flat.shape[0]
     if m == 0:
         return xp.zeros((size,), dtype=flat.dtype, device=device(flat))
+    order = xp.argsort(flat)
+    ordered = xp.take(flat, order)
+    places = xp.arange(size, dtype=flat.dtype, device=device(flat))
+    where = xp.searchsorted(ordered, places)
+    clipped = xp.minimum(where, xp.asarray(m - 1, dtype=where.dtype))
     hit = (where < m) & (xp.take(ordered, clipped) == places)
     return xp.where(hit, xp.take(order, clipped), xp.asarray(m, dtype=order.dtype))
