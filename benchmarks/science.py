@@ -290,20 +290,8 @@ class Problem(Dataset):
         rng = lambda what: np.random.default_rng([zlib.crc32(what.encode()), *key[:5]])
 
         # image plane: the mask fills the N x N grid
-        self.pixel_scale = float(preset.pixel_scale)
-        self.grid_size = n
         self.pixels = s
-        self.radius = ((n + 1) // 2) * self.pixel_scale
-        self.mask = ref.mask_2d_circular_from((n, n), self.pixel_scales, self.radius)
-        half = (n - 1) / 2 * self.pixel_scale
-        y = (half - np.arange(n) * self.pixel_scale) * ARCSEC
-        x = (-half + np.arange(n) * self.pixel_scale) * ARCSEC
-        self.grid_radians_2d = np.stack(np.broadcast_arrays(y[:, None], x[None, :]), axis=-1).copy()
-        rows, cols = np.nonzero(~self.mask)
-        self.native_index_for_slim_index = np.stack([rows, cols], axis=1).astype(np.int64)
-        self.grid_radians_slim = np.ascontiguousarray(self.grid_radians_2d[rows, cols])
-        self.shape_masked_pixels_2d = (n, n)
-        m = rows.size
+        m = self._circular_image_plane(n, preset.pixel_scale)
 
         # observation: |uv| with density ~ 1/|uv| between uv_min and uv_max, any direction
         g = rng("uv_wavelengths")

@@ -24,6 +24,18 @@ COMPACT_ARGS = {
     "pix_weights_for_sub_slim_index": "f8[M,B]",
     "pixels": "int -> S",
 }
+#: F = T^T W T as a lattice sandwich: W from the compact form by offset, T from sparse rows
+LATTICE_W_T = dict(
+    args=COMPACT_ARGS,
+    returns="f8[S,S]",
+    family="curvature_matrix",
+    kernel=W_OFFSET,
+    extent=("N", "N"),
+    positions="native_index_for_slim_index",
+    indexes="pix_indexes_for_sub_slim_index",
+    weights="pix_weights_for_sub_slim_index",
+    columns="S",
+)
 NO_XP_SCATTER = (
     "the array API has no accumulating scatter-add; a one-hot form needs O(M^2 B^2) memory"
 )
@@ -132,16 +144,8 @@ column t, ``W t`` is the 2-D convolution of t with the kernel table of the compa
 Per column (in parallel) and per row of the box, a row of ``W t`` is a sum of contiguous
 slices of the table, over the columns the mask uses; it is gathered through the sparse
 rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory.""",
-        args=COMPACT_ARGS,
-        returns="f8[S,S]",
-        family="curvature_matrix",
         method="conv",
-        kernel=W_OFFSET,
-        extent=("N", "N"),
-        positions="native_index_for_slim_index",
-        indexes="pix_indexes_for_sub_slim_index",
-        weights="pix_weights_for_sub_slim_index",
-        columns="S",
+        **LATTICE_W_T,
         lowering={"numba": "conv"},
         skip={
             "jax": "a direct convolution is a loop; vectorised backends use method='fft'",
@@ -157,16 +161,8 @@ up to FFT-friendly lengths), transformed, multiplied by the transform of the com
 form's kernel table in circular layout, transformed back and read at the mask's pixels;
 then ``T^T``. Cost: two real FFTs of the padded lattice per source pixel; the natural GPU
 route.""",
-        args=COMPACT_ARGS,
-        returns="f8[S,S]",
-        family="curvature_matrix",
         method="fft",
-        kernel=W_OFFSET,
-        extent=("N", "N"),
-        positions="native_index_for_slim_index",
-        indexes="pix_indexes_for_sub_slim_index",
-        weights="pix_weights_for_sub_slim_index",
-        columns="S",
+        **LATTICE_W_T,
         lowering={"numba": "fft", "jax": "fft", "xp": "fft"},
     ),
     Dispatch(

@@ -187,6 +187,23 @@ class Dataset:
         """A dense (M, S) operand for ``sparse_mapping_matrix_transpose_matmul``: ``W T``."""
         return self.w_tilde @ self.mapping_matrix
 
+    def _circular_image_plane(self, n: int, pixel_scale: float) -> int:
+        """Set the N x N grid at ``pixel_scale`` arcsec and its circular mask of radius
+        ``((N+1)//2) * pixel_scale`` (the grids, the native indices); return M."""
+        self.pixel_scale = float(pixel_scale)
+        self.grid_size = n
+        self.radius = ((n + 1) // 2) * self.pixel_scale
+        self.mask = ref.mask_2d_circular_from((n, n), self.pixel_scales, self.radius)
+        half = (n - 1) / 2 * self.pixel_scale
+        y = (half - np.arange(n) * self.pixel_scale) * ARCSEC
+        x = (-half + np.arange(n) * self.pixel_scale) * ARCSEC
+        self.grid_radians_2d = np.stack(np.broadcast_arrays(y[:, None], x[None, :]), axis=-1).copy()
+        rows, cols = np.nonzero(~self.mask)
+        self.native_index_for_slim_index = np.stack([rows, cols], axis=1).astype(np.int64)
+        self.grid_radians_slim = np.ascontiguousarray(self.grid_radians_2d[rows, cols])
+        self.shape_masked_pixels_2d = (n, n)
+        return int(rows.size)
+
     # ----------------------------------------------------------- calling kernels
     def args_for(self, func) -> list:
         """Positional arguments for ``func``, looked up by parameter name.
@@ -252,20 +269,8 @@ class DataGenerated(Dataset):
         key = (n, b, k, p, s, ragged, consistent)
         rng = lambda name: np.random.default_rng(_seed(name, key))
 
-        self.pixel_scale = float(pixel_scale)
-        self.grid_size = n
         self.pixels = s
-        self.radius = ((n + 1) // 2) * self.pixel_scale
-        self.mask = ref.mask_2d_circular_from((n, n), self.pixel_scales, self.radius)
-        half = (n - 1) / 2 * self.pixel_scale
-        y = (half - np.arange(n) * self.pixel_scale) * ARCSEC
-        x = (-half + np.arange(n) * self.pixel_scale) * ARCSEC
-        self.grid_radians_2d = np.stack(np.broadcast_arrays(y[:, None], x[None, :]), axis=-1).copy()
-        rows, cols = np.nonzero(~self.mask)
-        self.native_index_for_slim_index = np.stack([rows, cols], axis=1).astype(np.int64)
-        self.grid_radians_slim = np.ascontiguousarray(self.grid_radians_2d[rows, cols])
-        self.shape_masked_pixels_2d = (n, n)
-        m = rows.size
+        m = self._circular_image_plane(n, pixel_scale)
 
         self.uv_wavelengths = rng("uv_wavelengths").uniform(-5e5, 5e5, size=(k, 2))
         g = rng("data")
