@@ -6,7 +6,7 @@ PIX = "i8[M,B] in [-1,S)"
 
 # one Cholesky factor of F + H gives the solve and its log-determinant, one of H the other;
 # a matrix that is not positive definite makes the evidence -inf (src/autojax/_linalg.py)
-LIKELIHOOD_TAIL = """
+EVIDENCE_TAIL = """
 data_vector = sparse_mapping_matrix_transpose_matmul(xp.reshape(dirty_image, (-1, 1)), pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)[:, 0]
 regularization = constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
 reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(xp, curvature + regularization, data_vector)
@@ -14,19 +14,26 @@ _, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, 
 ok = ok_curvature_reg & ok_regularization
 if ok is False:
     return -xp.inf
-chi_squared = xp.sum(xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2)
 value = -0.5 * (
-    chi_squared
+    chi_squared_data
     - xp.sum(reconstruction * data_vector)
     + logdet_curvature_reg
     - logdet_regularization
-    + noise_normalization_complex_from(noise_map)
+    + noise_normalization
 )
 return _linalg.value_or_minus_inf(xp, ok, value)
 """
+# the two per-dataset constants (sums over the K visibilities), computed per call by the
+# seed's argument lists and once per dataset by log_evidence_via_w_compact_from's callers
+DATA_CONSTANTS = """
+chi_squared_data = data_chi_squared_complex_from(data, noise_map)
+noise_normalization = noise_normalization_complex_from(noise_map)
+"""
+LIKELIHOOD_TAIL = DATA_CONSTANTS + EVIDENCE_TAIL
+EVIDENCE_CALLS = ["sparse_mapping_matrix_transpose_matmul", "constant_regularization_matrix_from"]
 LIKELIHOOD_CALLS = [
-    "sparse_mapping_matrix_transpose_matmul",
-    "constant_regularization_matrix_from",
+    *EVIDENCE_CALLS,
+    "data_chi_squared_complex_from",
     "noise_normalization_complex_from",
 ]
 LIKELIHOOD_ARGS = {
@@ -87,6 +94,45 @@ return eye * diagonal[None, :] - c2 * _neighbor_adjacency_from(neighbors)
         body="return xp.sum(xp.log(2 * xp.pi * xp.real(noise_map) ** 2) + xp.log(2 * xp.pi * xp.imag(noise_map) ** 2))",
     ),
     Composite(
+        name="data_chi_squared_complex_from",
+        doc="``sum_k Re(d_k)**2 / Re(sigma_k)**2 + Im(d_k)**2 / Im(sigma_k)**2``: the chi-squared of a zero model.",
+        args={"data": "c16[K]", "noise_map": "c16[K]"},
+        returns="float",
+        family="noise_normalization",
+        body="return xp.sum(xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2)",
+    ),
+    Composite(
+        name="log_evidence_via_w_compact_from",
+        doc="""Log evidence of one step from the per-dataset constants, with F from the compact form.
+
+The MCMC step of ``log_likelihood_function_via_w_compact_from`` without its two sums over
+the K visibilities: ``chi_squared_data`` (``data_chi_squared_complex_from``) and
+``noise_normalization`` (``noise_normalization_complex_from``) are computed once per
+dataset and passed in, so a step costs O(M B + S**2 ...) and nothing in K.
+``-0.5 (chi_squared_data - s.D + logdet(F+H) - logdet(H) + noise_normalization)``;
+``-inf`` when F + H or H is not positive definite. ``method`` as for
+``curvature_matrix_via_w_compact_sparse_mapping_matrix_from``.""",
+        args={
+            "dirty_image": "f8[M]",
+            "chi_squared_data": "float",
+            "noise_normalization": "float",
+            "w_compact": "f8[N,W]",
+            "native_index_for_slim_index": "i8[M,2] in [0,N)",
+            **LIKELIHOOD_ARGS,
+            "method": "str",
+        },
+        defaults={"coefficient": "1.0", "method": "'auto'"},
+        returns="float",
+        family="log_likelihood",
+        method="w_compact_precomputed",
+        calls=[*EVIDENCE_CALLS, "curvature_matrix_via_w_compact_sparse_mapping_matrix_from"],
+        body="""
+pixels = neighbors.shape[0]
+curvature = curvature_matrix_via_w_compact_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels, method=method)
+"""
+        + EVIDENCE_TAIL,
+    ),
+    Composite(
         name="log_likelihood_function_via_w_tilde_from",
         doc="""Log evidence of the linear inversion from dense W-tilde (the MCMC step).
 
@@ -134,11 +180,14 @@ positive definite.""",
         returns="float",
         family="log_likelihood",
         method="w_compact",
-        calls=[*LIKELIHOOD_CALLS, "curvature_matrix_via_w_compact_sparse_mapping_matrix_from"],
-        body="""
-pixels = neighbors.shape[0]
-curvature = curvature_matrix_via_w_compact_sparse_mapping_matrix_from(w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels, method=method)
-"""
-        + LIKELIHOOD_TAIL,
+        calls=[
+            "data_chi_squared_complex_from",
+            "noise_normalization_complex_from",
+            "log_evidence_via_w_compact_from",
+        ],
+        body=DATA_CONSTANTS
+        + """
+return log_evidence_via_w_compact_from(dirty_image, chi_squared_data, noise_normalization, w_compact, native_index_for_slim_index, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, neighbors, neighbors_sizes, coefficient, method=method)
+""",
     ),
 ]

@@ -25,6 +25,8 @@ from .inversion import (
     constant_regularization_matrix_from,
     reconstruction_positive_negative_from,
     noise_normalization_complex_from,
+    data_chi_squared_complex_from,
+    log_evidence_via_w_compact_from,
     log_likelihood_function_via_w_tilde_from,
     log_likelihood_function_via_w_compact_from,
 )
@@ -49,7 +51,7 @@ METHODS = {
         "two_pass",
         "fft",
     ),
-    "log_likelihood_function_via_w_compact_from": (
+    "log_evidence_via_w_compact_from": (
         "two_pass",
         "fft",
     ),
@@ -77,6 +79,8 @@ __all__ = [
     "constant_regularization_matrix_from",
     "reconstruction_positive_negative_from",
     "noise_normalization_complex_from",
+    "data_chi_squared_complex_from",
+    "log_evidence_via_w_compact_from",
     "log_likelihood_function_via_w_tilde_from",
     "log_likelihood_function_via_w_compact_from",
     "mapping_matrix_from",

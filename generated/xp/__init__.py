@@ -22,6 +22,8 @@ from .inversion import (
     constant_regularization_matrix_from,
     reconstruction_positive_negative_from,
     noise_normalization_complex_from,
+    data_chi_squared_complex_from,
+    log_evidence_via_w_compact_from,
     log_likelihood_function_via_w_tilde_from,
     log_likelihood_function_via_w_compact_from,
 )
@@ -45,7 +47,7 @@ METHODS = {
         "two_pass",
         "fft",
     ),
-    "log_likelihood_function_via_w_compact_from": (
+    "log_evidence_via_w_compact_from": (
         "two_pass",
         "fft",
     ),
@@ -70,6 +72,8 @@ __all__ = [
     "constant_regularization_matrix_from",
     "reconstruction_positive_negative_from",
     "noise_normalization_complex_from",
+    "data_chi_squared_complex_from",
+    "log_evidence_via_w_compact_from",
     "log_likelihood_function_via_w_tilde_from",
     "log_likelihood_function_via_w_compact_from",
     "mapping_matrix_from",

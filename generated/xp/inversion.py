@@ -130,6 +130,175 @@ def noise_normalization_complex_from(noise_map):
     return _noise_normalization_complex_from_impl(noise_map)
 
 
+def _data_chi_squared_complex_from_impl(data, noise_map):
+    xp = array_namespace(data, noise_map)
+    return xp.sum(
+        xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2
+    )
+
+
+@validated(convert="keep", data="c16[K]", noise_map="c16[K]")
+def data_chi_squared_complex_from(data, noise_map):
+    """``sum_k Re(d_k)**2 / Re(sigma_k)**2 + Im(d_k)**2 / Im(sigma_k)**2``: the chi-squared of a zero model.
+
+    Method: ``direct`` (family ``noise_normalization``).
+
+    Parameters
+    ----------
+    data
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+
+    Returns
+    -------
+    float
+    """
+
+    return _data_chi_squared_complex_from_impl(data, noise_map)
+
+
+def _log_evidence_via_w_compact_from_impl(
+    dirty_image,
+    chi_squared_data,
+    noise_normalization,
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+    coefficient=1.0,
+    method="auto",
+):
+    xp = array_namespace(
+        dirty_image,
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+    )
+    pixels = neighbors.shape[0]
+    curvature = _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+        method=method,
+    )
+    data_vector = _sparse_mapping_matrix_transpose_matmul_impl(
+        xp.reshape(dirty_image, (-1, 1)),
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )[:, 0]
+    regularization = _constant_regularization_matrix_from_impl(
+        coefficient, neighbors, neighbors_sizes
+    )
+    reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
+        xp, curvature + regularization, data_vector
+    )
+    _, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
+    ok = ok_curvature_reg & ok_regularization
+    if ok is False:
+        return -xp.inf
+    value = -0.5 * (
+        chi_squared_data
+        - xp.sum(reconstruction * data_vector)
+        + logdet_curvature_reg
+        - logdet_regularization
+        + noise_normalization
+    )
+    return _linalg.value_or_minus_inf(xp, ok, value)
+
+
+@validated(
+    convert="keep",
+    dirty_image="f8[M]",
+    chi_squared_data="float",
+    noise_normalization="float",
+    w_compact="f8[N,W]",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B]",
+    neighbors="i8[S,P] in [-1,S)",
+    neighbors_sizes="i8[S]",
+    coefficient="float",
+    method="str",
+)
+def log_evidence_via_w_compact_from(
+    dirty_image,
+    chi_squared_data,
+    noise_normalization,
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+    coefficient=1.0,
+    method="auto",
+):
+    """Log evidence of one step from the per-dataset constants, with F from the compact form.
+
+    The MCMC step of ``log_likelihood_function_via_w_compact_from`` without its two sums over
+    the K visibilities: ``chi_squared_data`` (``data_chi_squared_complex_from``) and
+    ``noise_normalization`` (``noise_normalization_complex_from``) are computed once per
+    dataset and passed in, so a step costs O(M B + S**2 ...) and nothing in K.
+    ``-0.5 (chi_squared_data - s.D + logdet(F+H) - logdet(H) + noise_normalization)``;
+    ``-inf`` when F + H or H is not positive definite. ``method`` as for
+    ``curvature_matrix_via_w_compact_sparse_mapping_matrix_from``.
+
+    Method: ``w_compact_precomputed`` (family ``log_likelihood``).
+
+    Parameters
+    ----------
+    dirty_image
+        float64 array of shape (M,)
+    chi_squared_data
+        float
+    noise_normalization
+        float
+    w_compact
+        float64 array of shape (N, W)
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B)
+    neighbors
+        int64 array of shape (S, P), values in [-1, S)
+    neighbors_sizes
+        int64 array of shape (S,)
+    coefficient
+        float
+    method
+        str
+
+    Returns
+    -------
+    float
+    """
+
+    return _log_evidence_via_w_compact_from_impl(
+        dirty_image,
+        chi_squared_data,
+        noise_normalization,
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+        coefficient,
+        method,
+    )
+
+
 def _log_likelihood_function_via_w_tilde_from_impl(
     dirty_image,
     data,
@@ -155,6 +324,8 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     curvature = _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
         w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
     )
+    chi_squared_data = _data_chi_squared_complex_from_impl(data, noise_map)
+    noise_normalization = _noise_normalization_complex_from_impl(noise_map)
     data_vector = _sparse_mapping_matrix_transpose_matmul_impl(
         xp.reshape(dirty_image, (-1, 1)),
         pix_indexes_for_sub_slim_index,
@@ -171,15 +342,12 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     ok = ok_curvature_reg & ok_regularization
     if ok is False:
         return -xp.inf
-    chi_squared = xp.sum(
-        xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2
-    )
     value = -0.5 * (
-        chi_squared
+        chi_squared_data
         - xp.sum(reconstruction * data_vector)
         + logdet_curvature_reg
         - logdet_regularization
-        + _noise_normalization_complex_from_impl(noise_map)
+        + noise_normalization
     )
     return _linalg.value_or_minus_inf(xp, ok, value)
 
@@ -280,42 +448,21 @@ def _log_likelihood_function_via_w_compact_from_impl(
         neighbors,
         neighbors_sizes,
     )
-    pixels = neighbors.shape[0]
-    curvature = _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
+    chi_squared_data = _data_chi_squared_complex_from_impl(data, noise_map)
+    noise_normalization = _noise_normalization_complex_from_impl(noise_map)
+    return _log_evidence_via_w_compact_from_impl(
+        dirty_image,
+        chi_squared_data,
+        noise_normalization,
         w_compact,
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
-        pixels,
+        neighbors,
+        neighbors_sizes,
+        coefficient,
         method=method,
     )
-    data_vector = _sparse_mapping_matrix_transpose_matmul_impl(
-        xp.reshape(dirty_image, (-1, 1)),
-        pix_indexes_for_sub_slim_index,
-        pix_weights_for_sub_slim_index,
-        pixels,
-    )[:, 0]
-    regularization = _constant_regularization_matrix_from_impl(
-        coefficient, neighbors, neighbors_sizes
-    )
-    reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
-        xp, curvature + regularization, data_vector
-    )
-    _, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
-    ok = ok_curvature_reg & ok_regularization
-    if ok is False:
-        return -xp.inf
-    chi_squared = xp.sum(
-        xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2
-    )
-    value = -0.5 * (
-        chi_squared
-        - xp.sum(reconstruction * data_vector)
-        + logdet_curvature_reg
-        - logdet_regularization
-        + _noise_normalization_complex_from_impl(noise_map)
-    )
-    return _linalg.value_or_minus_inf(xp, ok, value)
 
 
 @validated(

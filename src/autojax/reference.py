@@ -256,6 +256,47 @@ def noise_normalization_complex_from(noise_map):
     )
 
 
+def data_chi_squared_complex_from(data, noise_map):
+    return float(np.sum(data.real**2 / noise_map.real**2 + data.imag**2 / noise_map.imag**2))
+
+
+def log_evidence_via_w_compact_from(
+    dirty_image,
+    chi_squared_data,
+    noise_normalization,
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    neighbors,
+    neighbors_sizes,
+    coefficient=1.0,
+):
+    """The compact-form evidence with the two per-dataset sums given (dense T, dense W)."""
+    t = mapping_matrix_from(
+        pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, neighbors.shape[0]
+    )
+    w_tilde = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
+    d = t.T @ dirty_image
+    h = constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
+    try:
+        factor = scipy.linalg.cho_factor(t.T @ w_tilde @ t + h, lower=True)
+        factor_h = scipy.linalg.cho_factor(h, lower=True)
+    except np.linalg.LinAlgError:
+        return -np.inf
+    s = scipy.linalg.cho_solve(factor, d)
+    return float(
+        -0.5
+        * (
+            chi_squared_data
+            - s @ d
+            + 2 * np.sum(np.log(np.diagonal(factor[0])))
+            - 2 * np.sum(np.log(np.diagonal(factor_h[0])))
+            + noise_normalization
+        )
+    )
+
+
 def _logdet(a):
     sign, value = np.linalg.slogdet(a)
     return value

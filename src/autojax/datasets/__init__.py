@@ -118,6 +118,14 @@ class Dataset:
         return np.ascontiguousarray(self.noise_map.real)
 
     @cached_property
+    def chi_squared_data(self) -> float:
+        return ref.data_chi_squared_complex_from(self.data, self.noise_map)
+
+    @cached_property
+    def noise_normalization(self) -> float:
+        return ref.noise_normalization_complex_from(self.noise_map)
+
+    @cached_property
     def pix_size_for_sub_slim_index(self) -> np.ndarray:
         valid = np.cumprod(self.pix_indexes_for_sub_slim_index >= 0, axis=1)
         return valid.sum(axis=1).astype(np.int64)
