@@ -20,3 +20,9 @@ import os as _os
 # cores, the compact W-tilde took 8 ms instead of 0.3 ms. Passive waiting fixes it. Set
 # before libgomp loads, and only when the user has not chosen a policy.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# the modeller's layer: an observation (arrays or FITS files) and its log evidence
+from .likelihood import Fit, Likelihood  # noqa: E402
+from .observation import Mask, Observation  # noqa: E402
+
+__all__ = ["Fit", "Likelihood", "Mask", "Observation", "__version__"]

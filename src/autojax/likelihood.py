@@ -1,0 +1,333 @@
+"""The log evidence of a linear source inversion for one observation: the MCMC step.
+
+:class:`Likelihood` is a thin layer over the kernels. Per observation it computes, once and
+lazily, the four things that cost O(K) (the compact form of W-tilde, the noise-weighted
+dirty image, the data chi-squared and the noise normalisation); per step,
+:meth:`Likelihood.log_evidence` calls one kernel,
+``log_evidence_via_w_compact_from``, whose cost does not depend on K.
+
+With ``backend="jax"`` the object is a JAX pytree, so a step runs under ``jax.jit``,
+``jax.vmap`` (a batch of mappings, one per walker) and ``jax.grad`` (with respect to the
+mapping weights and the regularization coefficient)::
+
+    likelihood = Likelihood(observation, backend="jax")
+    step = jax.jit(Likelihood.log_evidence)
+    value = step(likelihood, pix_indexes, pix_weights, neighbors, neighbors_sizes, 1.0)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import backends
+from .observation import Mask, Observation
+
+__all__ = ["BACKENDS", "Fit", "Likelihood"]
+
+#: the backends a Likelihood runs on (``original`` has no compact form)
+BACKENDS = ("numba", "jax", "xp")
+#: visibilities per precompute chunk: small enough for a progress bar to move, large enough
+#: that the NUFFT's per-call FFT is a few per cent of a chunk
+CHUNK = 2**18
+#: a precompute predicted to take longer than this many seconds shows a progress bar
+PROGRESS_AFTER_S = 1.0
+
+_PRECOMPUTED = ("w_compact", "dirty_image", "chi_squared_data", "noise_normalization")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The inversion of one step, as NumPy arrays for plotting.
+
+    ``reconstruction`` (S,) is the source; ``mapped_image`` (M,) the source mapped to the
+    image plane (``T s``); ``residual_dirty_image`` (M,) the dirty image of the residual
+    visibilities, ``dirty_image - W T s`` (exact when Re(sigma) = Im(sigma), as the lattice
+    forms need); ``chi_squared`` the residuals' chi-squared, ``chi2_data - 2 s.D + s.F s``;
+    ``regularization_term`` ``s.H s``; ``log_evidence`` the step's value. ``mask.to_native``
+    puts the (M,) arrays on the image.
+    """
+
+    reconstruction: np.ndarray
+    mapped_image: np.ndarray
+    residual_dirty_image: np.ndarray
+    chi_squared: float
+    regularization_term: float
+    log_evidence: float
+    mask: Mask
+
+
+class Likelihood:
+    """The log evidence of ``observation`` for any mapping, on one backend.
+
+    Parameters
+    ----------
+    observation
+        An :class:`autojax.Observation`.
+    backend
+        ``"numba"`` (the default: compiled loops on the CPU, always installed), ``"jax"``
+        (jit/vmap/grad, CPU or GPU; the ``jax`` extra) or ``"xp"`` (array-API code on NumPy
+        arrays; the ``xp`` extra). Chosen by you, never guessed from what is installed.
+    method
+        The curvature-matrix method of every step: ``"auto"`` (the backend's measured rule,
+        see ``METHODS``), or one the backend has (``"conv"``, ``"two_pass"``, ``"fft"``).
+    precompute_method
+        How the compact form and the dirty image are computed once: ``"auto"``, ``"exact"``
+        or ``"nufft"`` (the ``nufft`` extra), to the tolerance ``eps``.
+    progress
+        Show a progress bar for the precompute: ``None`` (when it is predicted to take more
+        than a second), ``True`` or ``False``.
+    """
+
+    def __init__(
+        self,
+        observation: Observation,
+        *,
+        backend: str = "numba",
+        method: str = "auto",
+        precompute_method: str = "auto",
+        eps: float = 1e-14,
+        progress: bool | None = None,
+    ):
+        if not isinstance(observation, Observation):
+            raise TypeError(
+                f"Likelihood: 'observation' must be an autojax.Observation, got "
+                f"{type(observation).__name__}"
+            )
+        if backend not in BACKENDS:
+            raise ValueError(
+                f"Likelihood: 'backend' must be one of {', '.join(map(repr, BACKENDS))}, "
+                f"got {backend!r}"
+            )
+        self.observation = observation
+        self.backend = backend
+        self.kernels = backends.load(backend)
+        known = self.kernels.METHODS["curvature_matrix_via_w_compact_sparse_mapping_matrix_from"]
+        if method != "auto" and method not in known:
+            raise ValueError(
+                f"Likelihood: 'method' {method!r} is not a curvature method of the {backend} "
+                f"backend; expected 'auto' or one of {', '.join(map(repr, known))}"
+            )
+        known = self.kernels.METHODS["w_compact_curvature_interferometer_from"]
+        if precompute_method != "auto" and precompute_method not in known:
+            raise ValueError(
+                f"Likelihood: 'precompute_method' {precompute_method!r} is not one of "
+                f"'auto', {', '.join(map(repr, known))}"
+            )
+        self.method = method
+        self.precompute_method = precompute_method
+        self.eps = float(eps)
+        self.progress = progress
+        self._constants: dict | None = None
+        if backend == "jax":
+            _register_pytree()
+
+    # ------------------------------------------------------------- precompute (once)
+    def _array(self, value):
+        if self.backend == "jax":
+            import jax.numpy as jnp
+
+            return jnp.asarray(value)
+        return value
+
+    def _column(self, vector):
+        """``vector`` (M,) as an (M, 1) column of this backend's array type."""
+        if self.backend == "jax":
+            import jax.numpy as jnp
+
+            return jnp.reshape(vector, (-1, 1))
+        return np.reshape(np.asarray(vector), (-1, 1))
+
+    def precompute(self) -> Likelihood:
+        """Compute the per-observation constants now (otherwise on first use); return self."""
+        if self._constants is not None:
+            return self
+        obs, mask, kernels = self.observation, self.observation.mask, self.kernels
+        grid = self._array(mask.grid_radians_slim)
+        methods = {"method": self.precompute_method, "eps": self.eps}
+
+        def step(chunk: slice):
+            vis = self._array(obs.visibilities[chunk])
+            noise = self._array(obs.noise_map[chunk])
+            uv = self._array(obs.uv_wavelengths[chunk])
+            noise_real = self._array(np.ascontiguousarray(obs.noise_map.real[chunk]))
+            return (
+                kernels.w_compact_curvature_interferometer_from(
+                    mask.grid_size, noise_real, uv, mask.pixel_scale, **methods
+                ),
+                kernels.dirty_image_from(vis, noise, uv, grid, **methods),
+                kernels.data_chi_squared_complex_from(vis, noise),
+                kernels.noise_normalization_complex_from(noise),
+            )
+
+        totals = None
+        for parts in _chunks_with_progress(
+            obs.visibility_count, step, self.progress, f"autojax: precompute ({self.backend})"
+        ):
+            totals = parts if totals is None else tuple(a + b for a, b in zip(totals, parts))
+        self._constants = {
+            "w_compact": totals[0],
+            "dirty_image": totals[1],
+            "chi_squared_data": float(totals[2]),
+            "noise_normalization": float(totals[3]),
+            "native_index_for_slim_index": self._array(mask.native_index_for_slim_index),
+        }
+        return self
+
+    def __getattr__(self, name):
+        # the precomputed constants, computed on first access
+        if name in _PRECOMPUTED or name == "native_index_for_slim_index":
+            return self.precompute()._constants[name]
+        raise AttributeError(f"'Likelihood' object has no attribute {name!r}")
+
+    # ---------------------------------------------------------------- one step
+    def log_evidence(
+        self,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+        coefficient=1.0,
+    ):
+        """Log evidence of one mapping: ``-inf`` when F + H is not positive definite.
+
+        ``pix_indexes_for_sub_slim_index`` (M, B) and ``pix_weights_for_sub_slim_index`` (M,
+        B) are the sparse rows of the mapping matrix (rows end early with -1),
+        ``neighbors`` (S, P) and ``neighbors_sizes`` (S,) the source-pixel graph of the
+        constant regularization with ``coefficient``.
+        """
+        c = self.precompute()._constants
+        return self.kernels.log_evidence_via_w_compact_from(
+            c["dirty_image"],
+            c["chi_squared_data"],
+            c["noise_normalization"],
+            c["w_compact"],
+            c["native_index_for_slim_index"],
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            neighbors,
+            neighbors_sizes,
+            coefficient,
+            method=self.method,
+        )
+
+    def fit(
+        self,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        neighbors,
+        neighbors_sizes,
+        coefficient=1.0,
+    ) -> Fit:
+        """The reconstruction, mapped image, residuals and chi-squared of one step."""
+        c = self.precompute()._constants
+        k = self.kernels
+        pixels = int(np.shape(neighbors)[0])
+        rows = (pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+        curvature = k.curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
+            c["w_compact"], c["native_index_for_slim_index"], *rows, method=self.method
+        )
+        dirty = c["dirty_image"]
+        data_vector = k.sparse_mapping_matrix_transpose_matmul(self._column(dirty), *rows)[:, 0]
+        regularization = k.constant_regularization_matrix_from(
+            coefficient, neighbors, neighbors_sizes
+        )
+        source = k.reconstruction_positive_negative_from(data_vector, curvature + regularization)
+        w_t = k._w_compact_matmul_sparse_mapping_matrix_from(
+            c["w_compact"], c["native_index_for_slim_index"], *rows
+        )
+        source_np = np.asarray(source)
+        w_t, curvature, regularization = map(np.asarray, (w_t, curvature, regularization))
+        data_vector = np.asarray(data_vector)
+        indexes = np.asarray(pix_indexes_for_sub_slim_index)
+        weights = np.asarray(pix_weights_for_sub_slim_index)
+        mapped = np.sum(
+            np.where(indexes >= 0, weights * source_np[np.maximum(indexes, 0)], 0.0), axis=1
+        )
+        return Fit(
+            reconstruction=source_np,
+            mapped_image=mapped,
+            residual_dirty_image=np.asarray(dirty) - w_t @ source_np,
+            chi_squared=float(
+                c["chi_squared_data"]
+                - 2 * source_np @ data_vector
+                + source_np @ curvature @ source_np
+            ),
+            regularization_term=float(source_np @ regularization @ source_np),
+            log_evidence=float(
+                self.log_evidence(*rows[:2], neighbors, neighbors_sizes, coefficient)
+            ),
+            mask=self.observation.mask,
+        )
+
+    def __repr__(self) -> str:
+        state = "precomputed" if self._constants is not None else "not yet precomputed"
+        return (
+            f"Likelihood({self.observation!r}, backend={self.backend!r}, "
+            f"method={self.method!r}, {state})"
+        )
+
+
+def _chunks_with_progress(
+    total: int, step: Callable[[slice], tuple], progress: bool | None, label: str
+) -> Iterator[tuple]:
+    """``step`` over chunks of ``CHUNK`` visibilities, with a bar when it is slow.
+
+    The first chunk is timed; a bar (tqdm) follows when ``progress`` is True, or when it is
+    None and the remaining chunks are predicted to take more than ``PROGRESS_AFTER_S``.
+    """
+    bounds = [slice(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
+    if not bounds:  # K = 0: the kernels return zeros
+        bounds = [slice(0, 0)]
+    start = time.perf_counter()
+    yield step(bounds[0])
+    first = time.perf_counter() - start
+    rest = bounds[1:]
+    show = progress if progress is not None else first * len(bounds) > PROGRESS_AFTER_S
+    if show:
+        from tqdm.auto import tqdm
+
+        with tqdm(total=total, desc=label, unit="vis", unit_scale=True) as bar:
+            bar.update(bounds[0].stop - bounds[0].start)
+            for chunk in rest:
+                yield step(chunk)
+                bar.update(chunk.stop - chunk.start)
+    else:
+        for chunk in rest:
+            yield step(chunk)
+
+
+# --------------------------------------------------------------------- JAX pytree
+_REGISTERED = False
+
+
+def _register_pytree() -> None:
+    """Make Likelihood a pytree: the constants are leaves, the rest is static."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    import jax
+
+    def flatten(likelihood):
+        c = likelihood.precompute()._constants
+        leaves = (
+            c["w_compact"],
+            c["dirty_image"],
+            c["chi_squared_data"],
+            c["noise_normalization"],
+            c["native_index_for_slim_index"],
+        )
+        return leaves, likelihood
+
+    def unflatten(template, leaves):
+        clone = object.__new__(Likelihood)
+        clone.__dict__.update(template.__dict__)
+        names = (*_PRECOMPUTED, "native_index_for_slim_index")
+        clone._constants = dict(zip(names, leaves))
+        return clone
+
+    jax.tree_util.register_pytree_node(Likelihood, flatten, unflatten)
+    _REGISTERED = True
