@@ -20,8 +20,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import backends
 from .observation import Mask, Observation
@@ -186,13 +188,15 @@ class Likelihood:
     # ---------------------------------------------------------------- one step
     def log_evidence(
         self,
-        pix_indexes_for_sub_slim_index,
-        pix_weights_for_sub_slim_index,
-        neighbors,
-        neighbors_sizes,
-        coefficient=1.0,
-    ):
+        pix_indexes_for_sub_slim_index: ArrayLike,
+        pix_weights_for_sub_slim_index: ArrayLike,
+        neighbors: ArrayLike,
+        neighbors_sizes: ArrayLike,
+        coefficient: float | ArrayLike = 1.0,
+    ) -> Any:
         """Log evidence of one mapping: ``-inf`` when F + H is not positive definite.
+
+        Returns a float (NumPy backends) or a 0-d JAX array (``backend="jax"``).
 
         ``pix_indexes_for_sub_slim_index`` (M, B) and ``pix_weights_for_sub_slim_index`` (M,
         B) are the sparse rows of the mapping matrix (rows end early with -1),
@@ -216,11 +220,11 @@ class Likelihood:
 
     def fit(
         self,
-        pix_indexes_for_sub_slim_index,
-        pix_weights_for_sub_slim_index,
-        neighbors,
-        neighbors_sizes,
-        coefficient=1.0,
+        pix_indexes_for_sub_slim_index: ArrayLike,
+        pix_weights_for_sub_slim_index: ArrayLike,
+        neighbors: ArrayLike,
+        neighbors_sizes: ArrayLike,
+        coefficient: float | ArrayLike = 1.0,
     ) -> Fit:
         """The reconstruction, mapped image, residuals and chi-squared of one step."""
         c = self.precompute()._constants

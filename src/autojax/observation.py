@@ -18,8 +18,10 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["ARCSEC", "Mask", "Observation"]
 
@@ -162,7 +164,7 @@ class Mask:
         x = self.origin[1] + (cols - (n_cols - 1) / 2) * self.pixel_scale
         return np.ascontiguousarray(np.stack([y, x], axis=1) * ARCSEC)
 
-    def to_native(self, values, fill: float = np.nan) -> np.ndarray:
+    def to_native(self, values: ArrayLike, fill: float = np.nan) -> np.ndarray:
         """An (M,) array of per-pixel values on the full (rows, cols) image, ``fill`` elsewhere."""
         values = np.asarray(values)
         if values.shape != (self.pixels,):
@@ -192,7 +194,9 @@ class Observation:
     again what they need.
     """
 
-    def __init__(self, visibilities, noise_map, uv_wavelengths, mask: Mask):
+    def __init__(
+        self, visibilities: ArrayLike, noise_map: ArrayLike, uv_wavelengths: ArrayLike, mask: Mask
+    ):
         if not isinstance(mask, Mask):
             raise TypeError(
                 f"Observation: 'mask' must be an autojax.Mask (Mask.circular(...) or "
@@ -242,7 +246,7 @@ class Observation:
         )
 
     @classmethod
-    def from_dataset(cls, dataset) -> Observation:
+    def from_dataset(cls, dataset: Any) -> Observation:
         """The observation of a built-in dataset (``autojax.datasets.DataLoaded()``, ...)."""
         mask = Mask(np.asarray(dataset.mask, dtype=bool), float(dataset.pixel_scale))
         return cls(dataset.data, dataset.noise_map, dataset.uv_wavelengths, mask)
