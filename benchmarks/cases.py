@@ -249,6 +249,11 @@ def _likelihood_cases() -> list[Case]:
                 "log_likelihood_function_via_w_compact_from",
             ),
         ]
+        if b != "original":
+            # the step autojax.Likelihood runs: the K-sized sums computed once per dataset
+            cases.append(
+                Case(g, k, f"{b} step (Likelihood object)", b, "log_evidence_via_w_compact_from")
+            )
     return cases
 
 
