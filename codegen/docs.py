@@ -243,7 +243,7 @@ class Reference:
         if backend in cap["skip"]:
             return f"– ({cap['skip'][backend]})"
         if cap["alias_of"]:
-            return f"alias of `{cap['alias_of']}`"
+            return "alias"
         return "✓"
 
 
@@ -377,6 +377,11 @@ def spec_page(ref: Reference, spec: Spec) -> str:
     lines = [f"# `{spec.stem}`: kernels of `kernels_spec/{spec.path.name}`", ""]
     if ref.docs.get(spec.stem):
         lines += [doc_markdown(ref.docs[spec.stem]), ""]
+    lines += [
+        "Each kernel below is `autojax.<backend>.<name>` for the backends its table marks; "
+        f"the generated source is `generated/<backend>/{spec.path.name}`.",
+        "",
+    ]
     public = [k for k in spec.kernels if not k.name.startswith("_")]
     private = [k for k in spec.kernels if k.name.startswith("_")]
     rows = []
