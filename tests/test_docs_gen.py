@@ -55,6 +55,14 @@ def _signature_args(section: str) -> list[str]:
     return [a.id for a in call.args] + [kw.arg for kw in call.keywords]
 
 
+def _backend_cells(section: str) -> dict[str, str]:
+    """Backend -> its cell in the section's backends table."""
+    lines = section.splitlines()
+    head = lines.index("| original | numba | jax | xp |")
+    cells = [c.strip() for c in lines[head + 2].strip("|").split(" | ")]
+    return dict(zip(["original", "numba", "jax", "xp"], cells))
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, str]:
     out = tmp_path_factory.mktemp("reference")
@@ -83,9 +91,18 @@ def test_every_generated_kernel_has_an_entry_with_its_arguments(backend, section
     for name in exported:
         assert name in sections, f"{backend}.{name} has no entry in the reference"
         assert _signature_args(sections[name]) == spec_args[name], name
+        assert _backend_cells(sections[name])[backend] in ("✓", "alias"), name
         if "**Arguments**" in sections[name]:  # aliases point to their target's table
             for arg in spec_args[name]:
                 assert f"| `{arg}` |" in sections[name], f"{name}: no row for {arg!r}"
+
+
+@pytest.mark.parametrize("backend", ["numba", "jax", "xp"])
+def test_kernels_a_backend_lacks_are_marked_absent(backend, sections):
+    exported = set(_exports(GENERATED / backend / "__init__.py"))
+    for name, section in sections.items():
+        if name not in exported:
+            assert _backend_cells(section)[backend].startswith("–"), (backend, name)
 
 
 def test_every_original_kernel_has_an_entry_with_its_arguments(pages):
