@@ -40,13 +40,13 @@ ALL_BACKENDS = ("original", *BACKENDS)
 
 #: size symbols and what they count (KERNELS.md's symbols, plus the ones some specs add)
 SYMBOLS = {
-    "N": "side of the square pixel grid holding the mask (`grid_size`)",
+    "N": "edge, in pixels, of the square grid around the mask (`grid_size`)",
     "W": "2N - 1, the column offsets of the compact form",
     "M": "unmasked image pixels",
     "K": "visibilities",
     "S": "source pixels (`pixels`)",
-    "B": "mappings per image pixel (columns of `pix_indexes_for_sub_slim_index`)",
-    "P": "most neighbours of a source pixel (columns of `neighbors`)",
+    "B": "source pixels one image pixel can map to (width of `pix_indexes_for_sub_slim_index`)",
+    "P": "most neighbours of one source pixel (width of `neighbors`)",
     "C": "columns of the matrix multiplied",
     "Ny": "rows of the grid",
     "Nx": "columns of the grid",
