@@ -374,7 +374,6 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
     files: dict[str, str] = {}
     where = {k.name: s.stem for s in specs for k in s.kernels}
     kernels = {k.name: k for s in specs for k in s.kernels}
-    capability = {}
     for backend in BACKENDS:
         exported: list[tuple[str, list[str]]] = []
         methods: dict[str, list[str]] = {}
@@ -413,6 +412,21 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
         files[f"{backend}/__init__.py"] = env.get_template("package_init.py.j2").render(
             backend=backend, exported=exported, methods=methods
         )
+    files["capabilities.py"] = env.get_template("capabilities.py.j2").render(
+        capability=capabilities(specs), backends=BACKENDS
+    )
+    files["__init__.py"] = env.get_template("generated_init.py.j2").render()
+    return {path: _format(text, path) for path, text in files.items()}
+
+
+def capabilities(specs: list[Spec]) -> dict[str, dict]:
+    """Kernel -> what ``generated/capabilities.py`` records (also read by ``codegen.docs``).
+
+    Spec file, family, method, alias target, argument names, ``{backend: reason skipped}``
+    and, for a dispatcher, ``{backend: the methods it has there}``.
+    """
+    kernels = {k.name: k for s in specs for k in s.kernels}
+    capability = {}
     for spec in specs:
         for item in spec.kernels:
             alias = isinstance(item, Alias)
@@ -428,11 +442,7 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                 if hasattr(target, "methods_for")
                 else {},
             }
-    files["capabilities.py"] = env.get_template("capabilities.py.j2").render(
-        capability=capability, backends=BACKENDS
-    )
-    files["__init__.py"] = env.get_template("generated_init.py.j2").render()
-    return {path: _format(text, path) for path, text in files.items()}
+    return capability
 
 
 def _format(text: str, path: str) -> str:
@@ -498,4 +508,4 @@ def check(files: dict[str, str], out_dir: Path = OUT_DIR) -> str:
         return "".join(diffs)
 
 
-__all__ = ["load_specs", "render_all", "write", "check", "SpecError"]
+__all__ = ["load_specs", "render_all", "capabilities", "write", "check", "SpecError"]
