@@ -114,6 +114,7 @@ def _index_map_view(k, backend):
     extents = k.extents
     texts = [*extents, k.expr, *k.lets.values()] + ([k.reduce[1]] if k.reduce else [])
     lets = [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()]
+    indices = names + ([k.reduce[0]] if k.reduce else [])
     view = {
         "sizes": k.size_lines(_size_symbols_used(k, texts)),
         "lets": lets,
@@ -122,7 +123,7 @@ def _index_map_view(k, backend):
         "dtype": {"f8": "float64", "b1": "bool_"}[k.out_dtype]
         if backend == "numba"
         else {"f8": "float64", "b1": "bool"}[k.out_dtype],
-        "expr": ex.lower(k.expr, backend),
+        "expr": ex.lower(k.expr, backend, floats=indices),
         "reduce": k.reduce,
         "symmetric": k.symmetric,
         "ndim": len(names),
@@ -150,9 +151,9 @@ def _contraction_view(k, backend):
         "i": (i, ei),
         "j": (j, ej),
         "k_": (kname, kext),
-        "weight": ex.lower(k.weight, backend),
-        "lefts": [ex.lower(t, backend) for t in lefts],
-        "rights": [ex.lower(t, backend) for t in rights],
+        "weight": ex.lower(k.weight, backend, floats=(kname,)),
+        "lefts": [ex.lower(t, backend, floats=(i, j, kname)) for t in lefts],
+        "rights": [ex.lower(t, backend, floats=(i, j, kname)) for t in rights],
         "nterms": len(k.terms),
         "symmetric": k.symmetric,
         "shape": _tuple([ei, ej]),

@@ -22,6 +22,7 @@ import autojax.numba as nb
 import autojax.xp as ax
 from autojax import _runtime
 from autojax import reference as ref
+from autojax.util.testing import assert_close
 
 needs_finufft = pytest.mark.skipif(
     importlib.util.find_spec("finufft") is None, reason="FINUFFT (the 'nufft' extra) is missing"
@@ -144,6 +145,25 @@ def test_empty_visibilities_give_zeros(jax_backend):
     for func in [getattr(nb, NUFFT), getattr(ax, NUFFT), getattr(jax_backend, NUFFT)]:
         out = np.asarray(func(4, np.zeros(0), np.zeros((0, 2)), PIXEL_SCALE))
         np.testing.assert_array_equal(out, np.zeros((4, 7)))
+
+
+def test_exact_compact_with_no_visibilities_gives_zeros(jax_backend):
+    """Regression: the JAX exact sum gathered from an empty array at K = 0 and crashed."""
+    for module in (nb, ax, jax_backend):
+        for name in (EXACT, SEED):
+            out = np.asarray(getattr(module, name)(4, np.zeros(0), np.zeros((0, 2)), PIXEL_SCALE))
+            np.testing.assert_array_equal(out, np.zeros((4, 7)), err_msg=f"{module.__name__}")
+
+
+def test_exact_compact_on_array_api_strict():
+    """Regression: the array-API exact sum multiplied a Python float by an integer index
+    array, which array-api-strict refuses; the exact method and auto must run there."""
+    xps = pytest.importorskip("array_api_strict")
+    noise, uv = _data(37, 3e6, seed=8)
+    expected = ref.w_compact_curvature_interferometer_from(6, noise, uv, PIXEL_SCALE)
+    for name, kwargs in ((EXACT, {}), (SEED, {}), (SEED, {"method": "exact"})):
+        got = getattr(ax, name)(6, xps.asarray(noise), xps.asarray(uv), PIXEL_SCALE, **kwargs)
+        assert_close(got, expected, namespace=xps, err_msg=f"{name} {kwargs}")
 
 
 # ----------------------------------------------------------------------- the eps contract

@@ -26,6 +26,8 @@ def _w_tilde_data_interferometer_from_impl(
     M = grid_radians_slim.shape[0]
     i = jnp.arange(M).reshape((M, 1))
     _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((M,), dtype=jnp.float64)
     _chunk = chunk_size((M), _total)
 
     def _step(acc, _c):
@@ -95,6 +97,8 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
     M = grid_radians_slim.shape[0]
     i = jnp.arange(M).reshape((-1, 1))
     _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((M, M), dtype=jnp.float64)
     _chunk = chunk_size(2 * ((M) + (M)), _total)
 
     def _step(acc, _c):
@@ -179,6 +183,8 @@ def _w_compact_curvature_interferometer_exact_from_impl(
     m = jnp.arange(N).reshape((-1, 1))
     n = jnp.arange(2 * N - 1).reshape((-1, 1))
     _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((N, 2 * N - 1), dtype=jnp.float64)
     _chunk = chunk_size(2 * ((N) + (2 * N - 1)), _total)
 
     def _step(acc, _c):

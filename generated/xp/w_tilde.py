@@ -176,15 +176,25 @@ def _w_compact_curvature_interferometer_exact_from_impl(
         _weight = noise_map_real[k] ** (-2) + xp.zeros((1, _n), dtype=xp.float64, device=_dev)
         _left = xp.concat(
             [
-                xp.broadcast_to(_weight * (xp.cos(d * m * uv_wavelengths[k, 1])), (N, _n)),
-                xp.broadcast_to(_weight * (xp.sin(d * m * uv_wavelengths[k, 1])), (N, _n)),
+                xp.broadcast_to(
+                    _weight * (xp.cos(d * xp.astype(m, xp.float64) * uv_wavelengths[k, 1])), (N, _n)
+                ),
+                xp.broadcast_to(
+                    _weight * (xp.sin(d * xp.astype(m, xp.float64) * uv_wavelengths[k, 1])), (N, _n)
+                ),
             ],
             axis=1,
         )
         _right = xp.concat(
             [
-                xp.broadcast_to(xp.cos(d * (n - (N - 1)) * uv_wavelengths[k, 0]), (2 * N - 1, _n)),
-                xp.broadcast_to(xp.sin(d * (n - (N - 1)) * uv_wavelengths[k, 0]), (2 * N - 1, _n)),
+                xp.broadcast_to(
+                    xp.cos(d * (xp.astype(n, xp.float64) - (N - 1)) * uv_wavelengths[k, 0]),
+                    (2 * N - 1, _n),
+                ),
+                xp.broadcast_to(
+                    xp.sin(d * (xp.astype(n, xp.float64) - (N - 1)) * uv_wavelengths[k, 0]),
+                    (2 * N - 1, _n),
+                ),
             ],
             axis=1,
         )
