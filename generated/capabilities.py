@@ -396,4 +396,13 @@ KERNELS = {
         "skip": {},
         "methods": {},
     },
+    "w_tilde_via_preload_from": {
+        "spec": "w_tilde.py",
+        "family": "w_tilde",
+        "method": "preload_expand",
+        "alias_of": None,
+        "args": ["w_tilde_preload", "native_index_for_slim_index"],
+        "skip": {},
+        "methods": {},
+    },
 }

@@ -146,4 +146,20 @@ For pixels a, b with ``dr = row_a - row_b``, ``dc = col_a - col_b``:
         " native_index_for_slim_index[a, 1] - native_index_for_slim_index[b, 1],"
         " native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1]) + N - 1]",
     ),
+    IndexMap(
+        name="w_tilde_via_preload_from",
+        doc="""Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
+
+``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
+each axis (Python's negative indexing), written as the offset modulo the axis length so
+every backend reads it the same way. The native indices must lie in the preload's
+(Ny, Nx) crop, so that every offset is below Ny (Nx) in size.""",
+        args={"w_tilde_preload": "f8[Ry,Rx]", "native_index_for_slim_index": "i8[M,2]"},
+        returns="f8[M,M]",
+        family="w_tilde",
+        method="preload_expand",
+        index={"a": "M", "b": "M"},
+        expr="w_tilde_preload[(native_index_for_slim_index[b, 0] - native_index_for_slim_index[a, 0]) % Ry,"
+        " (native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1]) % Rx]",
+    ),
 ]

@@ -485,3 +485,46 @@ def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
 
     require_x64("w_tilde_via_compact_from")
     return _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index)
+
+
+@partial(jax.jit, static_argnames=[])
+def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index):
+    Ry = w_tilde_preload.shape[0]
+    Rx = w_tilde_preload.shape[1]
+    M = native_index_for_slim_index.shape[0]
+    a = jnp.arange(M).reshape((M, 1))
+    b = jnp.arange(M).reshape((1, M))
+    return jnp.broadcast_to(
+        w_tilde_preload[
+            (native_index_for_slim_index[b, 0] - native_index_for_slim_index[a, 0]) % Ry,
+            (native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1]) % Rx,
+        ],
+        (M, M),
+    ).astype(jnp.float64)
+
+
+@validated(convert="keep", w_tilde_preload="f8[Ry,Rx]", native_index_for_slim_index="i8[M,2]")
+def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
+    """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
+
+    ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
+    each axis (Python's negative indexing), written as the offset modulo the axis length so
+    every backend reads it the same way. The native indices must lie in the preload's
+    (Ny, Nx) crop, so that every offset is below Ny (Nx) in size.
+
+    Method: ``preload_expand`` (family ``w_tilde``).
+
+    Parameters
+    ----------
+    w_tilde_preload
+        float64 array of shape (Ry, Rx)
+    native_index_for_slim_index
+        int64 array of shape (M, 2)
+
+    Returns
+    -------
+    float64 array of shape (M, M)
+    """
+
+    require_x64("w_tilde_via_preload_from")
+    return _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)

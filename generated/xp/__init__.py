@@ -37,6 +37,7 @@ from .w_tilde import (
     w_compact_curvature_interferometer_nufft_from,
     w_compact_curvature_interferometer_from,
     w_tilde_via_compact_from,
+    w_tilde_via_preload_from,
 )
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
@@ -81,4 +82,5 @@ __all__ = [
     "w_compact_curvature_interferometer_nufft_from",
     "w_compact_curvature_interferometer_from",
     "w_tilde_via_compact_from",
+    "w_tilde_via_preload_from",
 ]
