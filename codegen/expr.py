@@ -35,6 +35,8 @@ class _Lower(ast.NodeTransformer):
             if name == "where":
                 cond, a, b = node.args
                 return ast.IfExp(test=cond, body=a, orelse=b)
+            if name in ("real", "imag"):  # parts of a complex scalar: attributes
+                return ast.Attribute(node.args[0], name, ast.Load())
             if name in _SCALAR_BUILTINS:
                 node.func = ast.Name(_SCALAR_BUILTINS[name], ast.Load())
                 return node

@@ -140,7 +140,7 @@ def _index_map_view(k, backend):
 
 
 def _contraction_view(k, backend):
-    (i, ei), (j, ej) = k.index.items()
+    (i, ei), (j, ej) = [*k.index.items(), (None, "1")][:2]
     kname, kext = k.reduce
     lefts = [left for left, _ in k.terms]
     rights = k.right_terms()
@@ -156,7 +156,9 @@ def _contraction_view(k, backend):
         "rights": [ex.lower(t, backend, floats=(i, j, kname)) for t in rights],
         "nterms": len(k.terms),
         "symmetric": k.symmetric,
-        "shape": _tuple([ei, ej]),
+        # one output index: the right factors are vectors over k (a GEMV per chunk)
+        "vector": k.vector,
+        "shape": _tuple([ei] if k.vector else [ei, ej]),
         # elements of the factor tables per step of k (the chunk budget divides this)
         "table_size": f"{len(k.terms)} * (({ei}) + ({ej}))",
         # the default of a Numba contraction's _budget argument (the wrapper passes the

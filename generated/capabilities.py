@@ -225,6 +225,15 @@ KERNELS = {
         "skip": {},
         "methods": {},
     },
+    "dirty_image_exact_from": {
+        "spec": "w_tilde.py",
+        "family": "dirty_image",
+        "method": "exact",
+        "alias_of": None,
+        "args": ["visibilities", "noise_map", "uv_wavelengths", "grid_radians_slim"],
+        "skip": {},
+        "methods": {},
+    },
     "log_likelihood_function_via_w_compact_from": {
         "spec": "inversion.py",
         "family": "log_likelihood",

@@ -17,6 +17,13 @@ COMPACT_ARGS = {
 # d: the phase step of one pixel for one wavelength of baseline
 PIXEL_PHASE = {"d": "2 * pi * pixel_scale * pi / 648000"}
 
+DIRTY_ARGS = {
+    "visibilities": "c16[K]",
+    "noise_map": "c16[K]",
+    "uv_wavelengths": "f8[K,2]",
+    "grid_radians_slim": "f8[M,2]",
+}
+
 # the phase of image pixel i for visibility k (x is column 1 of the grid, y column 0)
 PHASE_I = "2 * pi * (grid_radians_slim[i, 1] * uv_wavelengths[k, 0] + grid_radians_slim[i, 0] * uv_wavelengths[k, 1])"
 
@@ -161,5 +168,26 @@ every backend reads it the same way. The native indices must lie in the preload'
         index={"a": "M", "b": "M"},
         expr="w_tilde_preload[(native_index_for_slim_index[b, 0] - native_index_for_slim_index[a, 0]) % Ry,"
         " (native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1]) % Rx]",
+    ),
+    Contraction(
+        name="dirty_image_exact_from",
+        doc="""The noise-weighted dirty image by the direct sum over the visibilities, (M,).
+
+``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``. Per chunk of visibilities the (M, chunk) tables
+of cos and sin are built once and multiplied by the weighted data (a matrix-vector
+product): 2 M K cosines and sines, memory flat in K. Unlike
+``w_tilde_data_interferometer_from`` (the upstream weight) the real and imaginary parts
+are weighted by their own noise.""",
+        args=DIRTY_ARGS,
+        returns="f8[M]",
+        family="dirty_image",
+        method="exact",
+        index={"i": "M"},
+        reduce=("k", "K"),
+        terms=[
+            (f"cos({PHASE_I})", "real(visibilities[k]) / real(noise_map[k]) ** 2"),
+            (f"sin({PHASE_I})", "-imag(visibilities[k]) / imag(noise_map[k]) ** 2"),
+        ],
     ),
 ]

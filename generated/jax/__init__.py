@@ -42,6 +42,7 @@ from .w_tilde import (
     w_compact_curvature_interferometer_from,
     w_tilde_via_compact_from,
     w_tilde_via_preload_from,
+    dirty_image_exact_from,
 )
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
@@ -91,4 +92,5 @@ __all__ = [
     "w_compact_curvature_interferometer_from",
     "w_tilde_via_compact_from",
     "w_tilde_via_preload_from",
+    "dirty_image_exact_from",
 ]
