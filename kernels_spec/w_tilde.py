@@ -190,4 +190,44 @@ are weighted by their own noise.""",
             (f"sin({PHASE_I})", "-imag(visibilities[k]) / imag(noise_map[k]) ** 2"),
         ],
     ),
+    Nufft(
+        name="dirty_image_nufft_from",
+        doc="""The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
+
+``out[i] = Re sum_k c_k exp(i (x_i 2 pi u_k + y_i 2 pi v_k))`` with
+``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
+points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
+O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
+instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).""",
+        args={**DIRTY_ARGS, "eps": "float"},
+        defaults={"eps": "1e-14"},
+        returns="f8[M]",
+        family="dirty_image",
+        method="nufft",
+        index={"i": "M"},
+        reduce=("k", "K"),
+        weight="real(visibilities[k]) / real(noise_map[k]) ** 2"
+        " + 1j * (imag(visibilities[k]) / imag(noise_map[k]) ** 2)",
+        points={"x": "2 * pi * uv_wavelengths[k, 0]", "y": "2 * pi * uv_wavelengths[k, 1]"},
+        targets={"x": "grid_radians_slim[i, 1]", "y": "grid_radians_slim[i, 0]"},
+        part="real",
+        eps="eps",
+    ),
+    Dispatch(
+        name="dirty_image_from",
+        doc="""The noise-weighted dirty image, (M,), by ``method``.
+
+``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Methods:
+``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
+the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
+its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).""",
+        args={**DIRTY_ARGS, "method": "str", "eps": "float"},
+        defaults={"method": "'auto'", "eps": "1e-14"},
+        returns="f8[M]",
+        family="dirty_image",
+        method="dispatch",
+        methods={"exact": "dirty_image_exact_from", "nufft": "dirty_image_nufft_from"},
+        auto="'nufft' if have_nufft and M * K > 10**6 else 'exact'",
+    ),
 ]

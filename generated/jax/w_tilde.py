@@ -627,3 +627,213 @@ def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians
 
     require_x64("dirty_image_exact_from")
     return _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim)
+
+
+@partial(jax.jit, static_argnames=["eps", "_grid"])
+def _dirty_image_nufft_from_impl_jit(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None
+):
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    _total = K
+    _count = M
+
+    def _sources(k):
+        # coordinates and complex weights of the visibilities k (an index array)
+        _x0 = jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape).astype(jnp.float64)
+        _x1 = jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape).astype(jnp.float64)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(
+                jnp.real(visibilities[k]) / jnp.real(noise_map[k]) ** 2
+                + 1j * (jnp.imag(visibilities[k]) / jnp.imag(noise_map[k]) ** 2),
+                k.shape,
+            ).astype(jnp.complex128),
+        )
+
+    def _targets():
+        i = jnp.arange(_count)
+        _s0 = jnp.broadcast_to(grid_radians_slim[i, 1], (_count,)).astype(jnp.float64)
+        _s1 = jnp.broadcast_to(grid_radians_slim[i, 0], (_count,)).astype(jnp.float64)
+        return _s0, _s1
+
+    def _with_jax_finufft():
+        import jax_finufft
+
+        _x0, _x1, _c = _sources(jnp.arange(_total))
+        _s0, _s1 = _targets()
+        return jax_finufft.nufft3(_c, _x0, _x1, _s0, _s1, iflag=1, eps=eps)
+
+    def _with_nufftax():
+        import nufftax
+
+        _s0, _s1 = _targets()
+        _chunk = chunk_size(128, _total)
+
+        def _step(acc, _n):
+            k = _n * _chunk + jnp.arange(_chunk)
+            live = k < _total
+            _x0, _x1, _c = _sources(jnp.minimum(k, _total - 1))
+            _c = jnp.where(live, _c, 0.0)
+            _f = nufftax.nufft2d3(_x0, _x1, _c, _s0, _s1, _grid, eps=eps, isign=1)
+            return acc + _f, None
+
+        out, _ = scan_chunks(
+            _step, jnp.zeros((_count,), dtype=jnp.complex128), -(-_total // _chunk)
+        )
+        return out
+
+    _branches = {"jax_finufft": _with_jax_finufft, "nufftax": _with_nufftax}
+    if _total == 0 or _count == 0:
+        _f = jnp.zeros((_count,), dtype=jnp.complex128)
+    else:
+        _plan = _runtime.jax_type3_plan("dirty_image_nufft_from", _grid is not None)
+        if len(_plan) == 1:
+            _f = _branches[_plan["default"]]()
+        else:
+            _f = lax.platform_dependent(**{p: _branches[lib] for p, lib in _plan.items()})
+    return _f.real
+
+
+def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps):
+    _grid = None
+    if "nufftax" in _runtime.jax_type3_plan("dirty_image_nufft_from", True).values():
+        # nufftax's fine grid from the extents of the points and targets (when concrete)
+        K = visibilities.shape[0]
+        M = grid_radians_slim.shape[0]
+        k = jnp.arange(K)
+        i = jnp.arange(M)
+        _grid = _runtime.nufftax_type3_grid(
+            eps,
+            [
+                jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape),
+                jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape),
+            ],
+            [
+                jnp.broadcast_to(grid_radians_slim[i, 1], i.shape),
+                jnp.broadcast_to(grid_radians_slim[i, 0], i.shape),
+            ],
+        )
+    return _dirty_image_nufft_from_impl_jit(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=_grid
+    )
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    eps="float",
+)
+def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
+    """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
+
+    ``out[i] = Re sum_k c_k exp(i (x_i 2 pi u_k + y_i 2 pi v_k))`` with
+    ``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
+    points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
+    O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
+    instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).
+
+    Method: ``nufft`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    require_x64("dirty_image_nufft_from")
+    return _dirty_image_nufft_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps
+    )
+
+
+def _dirty_image_from_impl(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    if method == "auto":
+        K = visibilities.shape[0]
+        M = grid_radians_slim.shape[0]
+        have_nufft = _runtime.have_nufft("jax")
+        method = "nufft" if have_nufft and M * K > 10**6 else "exact"
+    if method == "exact":
+        return _dirty_image_exact_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+        )
+    elif method == "nufft":
+        return _dirty_image_nufft_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+            eps=eps,
+        )
+    raise ValueError(
+        f"dirty_image_from: argument 'method' is {method!r}; the jax backend has auto, exact, nufft"
+    )
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    method="str",
+    eps="float",
+)
+def dirty_image_from(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    """The noise-weighted dirty image, (M,), by ``method``.
+
+    ``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+    with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Methods:
+    ``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
+    the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
+    its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).
+
+    Method: ``dispatch`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    method
+        str
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    require_x64("dirty_image_from")
+    return _dirty_image_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, method, eps
+    )

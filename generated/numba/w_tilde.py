@@ -570,3 +570,172 @@ def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians
     return _dirty_image_exact_from_impl(
         visibilities, noise_map, uv_wavelengths, grid_radians_slim, _runtime.CHUNK_BUDGET
     )
+
+
+def _dirty_image_nufft_from_impl(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14
+):
+    try:
+        import finufft
+    except ImportError as _exc:
+        raise ImportError(
+            "dirty_image_nufft_from: method 'nufft' needs the optional 'nufft' extra: "
+            f"{_runtime.NUFFT_EXTRA} (FINUFFT does not import: {_exc})"
+        ) from _exc
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    _total = K
+    _count = M
+    if _total == 0 or _count == 0:
+        return np.zeros((_count,), dtype=np.float64)
+    k = np.arange(_total)
+    i = np.arange(_count)
+    _x0 = np.ascontiguousarray(
+        np.broadcast_to(2 * xp.pi * uv_wavelengths[k, 0], (_total,)), dtype=np.float64
+    )
+    _s0 = np.ascontiguousarray(
+        np.broadcast_to(grid_radians_slim[i, 1], (_count,)), dtype=np.float64
+    )
+    _x1 = np.ascontiguousarray(
+        np.broadcast_to(2 * xp.pi * uv_wavelengths[k, 1], (_total,)), dtype=np.float64
+    )
+    _s1 = np.ascontiguousarray(
+        np.broadcast_to(grid_radians_slim[i, 0], (_count,)), dtype=np.float64
+    )
+    _c = np.ascontiguousarray(
+        np.broadcast_to(
+            xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
+            + 1j * (xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2),
+            (_total,),
+        ),
+        dtype=np.complex128,
+    )
+    _f = finufft.nufft2d3(
+        _x0,
+        _x1,
+        _c,
+        _s0,
+        _s1,
+        eps=eps,
+        isign=1,
+        nthreads=_runtime.finufft_threads(_total, _count),
+    )
+    return np.ascontiguousarray(_f.real)
+
+
+@validated(
+    convert="numpy",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    eps="float",
+)
+def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
+    """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
+
+    ``out[i] = Re sum_k c_k exp(i (x_i 2 pi u_k + y_i 2 pi v_k))`` with
+    ``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
+    points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
+    O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
+    instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).
+
+    Method: ``nufft`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    return _dirty_image_nufft_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps
+    )
+
+
+def _dirty_image_from_impl(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    if method == "auto":
+        K = visibilities.shape[0]
+        M = grid_radians_slim.shape[0]
+        have_nufft = _runtime.have_nufft("numba")
+        method = "nufft" if have_nufft and M * K > 10**6 else "exact"
+    if method == "exact":
+        return _dirty_image_exact_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+        )
+    elif method == "nufft":
+        return _dirty_image_nufft_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+            eps=eps,
+        )
+    raise ValueError(
+        "dirty_image_from: argument 'method' is "
+        f"{method!r}; the numba backend has auto, exact, nufft"
+    )
+
+
+@validated(
+    convert="numpy",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    method="str",
+    eps="float",
+)
+def dirty_image_from(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    """The noise-weighted dirty image, (M,), by ``method``.
+
+    ``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+    with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Methods:
+    ``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
+    the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
+    its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).
+
+    Method: ``dispatch`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    method
+        str
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    return _dirty_image_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, method, eps
+    )

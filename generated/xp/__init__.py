@@ -39,6 +39,8 @@ from .w_tilde import (
     w_tilde_via_compact_from,
     w_tilde_via_preload_from,
     dirty_image_exact_from,
+    dirty_image_nufft_from,
+    dirty_image_from,
 )
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
@@ -46,6 +48,10 @@ METHODS = {
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": (
         "two_pass",
         "fft",
+    ),
+    "dirty_image_from": (
+        "exact",
+        "nufft",
     ),
     "log_likelihood_function_via_w_compact_from": (
         "two_pass",
@@ -85,4 +91,6 @@ __all__ = [
     "w_tilde_via_compact_from",
     "w_tilde_via_preload_from",
     "dirty_image_exact_from",
+    "dirty_image_nufft_from",
+    "dirty_image_from",
 ]
