@@ -2,7 +2,9 @@
 
 All the reductions sum over the K visibilities; their memory never grows with K. The
 compact form has two methods behind one name: ``exact`` (the sum, by a matrix product per
-chunk of K) and ``nufft`` (a type-1 non-uniform FFT, to a tolerance ``eps``).
+chunk of K) and ``nufft`` (a type-1 non-uniform FFT, to a tolerance ``eps``). So has the
+noise-weighted dirty image (``exact``: the sum, a matrix-vector product per chunk of K;
+``nufft``: a type-3 non-uniform FFT). The preload expansion reproduces the upstream one.
 """
 
 from codegen.kinds import Dispatch, Nufft
@@ -198,7 +200,13 @@ are weighted by their own noise.""",
 ``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
 points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
 O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
-instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).""",
+instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).
+
+Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
+(M 716, K 190) FINUFFT 1.1e-14, jax-finufft 1.1e-14, nufftax 1.9e-14; DataGenerated
+(N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
+nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
+the peak) holds with five orders to spare.""",
         args={**DIRTY_ARGS, "eps": "float"},
         defaults={"eps": "1e-14"},
         returns="f8[M]",
@@ -228,6 +236,12 @@ its libraries are installed (and, for array-API, the inputs are NumPy or JAX arr
         family="dirty_image",
         method="dispatch",
         methods={"exact": "dirty_image_exact_from", "nufft": "dirty_image_nufft_from"},
-        auto="'nufft' if have_nufft and M * K > 10**6 else 'exact'",
+        # measured crossover (2 shared cores, FINUFFT 2.5.1 / jax-finufft 1.3.1; Numba and JAX
+        # alike, ms exact vs nufft): M 80: K 300 0.7 vs 1.9, K 3000 10 vs 2.9; M 716: K 30
+        # 0.6 vs 2.9, K 300 5.9 vs 3.0, K 3000 106 vs 4.5; M 2828: K 30 2.2 vs 4.9, K 300 36 vs
+        # 6.2; M 11304: K 30 12.5 vs 16, K 300 145 vs 19. The exact sum costs ~45 ns per (i, k)
+        # pair, the NUFFT ~2.5 ms + ~1.3 us per pixel: nufft above M K ~ 1e5 unless K is tiny.
+        # Not measured on a GPU (the same rule applies there).
+        auto="'nufft' if have_nufft and K > 60 and M * K > 10**5 else 'exact'",
     ),
 ]

@@ -640,6 +640,12 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
     instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).
 
+    Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
+    (M 716, K 190) FINUFFT 1.1e-14, jax-finufft 1.1e-14, nufftax 1.9e-14; DataGenerated
+    (N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
+    nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
+    the peak) holds with five orders to spare.
+
     Method: ``nufft`` (family ``dirty_image``).
 
     Parameters
@@ -672,7 +678,7 @@ def _dirty_image_from_impl(
         K = visibilities.shape[0]
         M = grid_radians_slim.shape[0]
         have_nufft = _runtime.have_nufft("numba")
-        method = "nufft" if have_nufft and M * K > 10**6 else "exact"
+        method = "nufft" if have_nufft and K > 60 and M * K > 10**5 else "exact"
     if method == "exact":
         return _dirty_image_exact_from_impl(
             visibilities=visibilities,
