@@ -15,9 +15,18 @@ _SCALAR_BUILTINS = {"abs": "abs", "minimum": "min", "maximum": "max"}
 
 
 class _Lower(ast.NodeTransformer):
-    def __init__(self, backend: str, rename: dict[str, str]):
+    def __init__(self, backend: str, rename: dict[str, str], floats=frozenset()):
         self.backend = backend
         self.rename = rename
+        self.floats = floats
+        self.depth = 0  # how many subscripts enclose the node being visited
+
+    def visit_Subscript(self, node: ast.Subscript):
+        node.value = self.visit(node.value)
+        self.depth += 1
+        node.slice = self.visit(node.slice)
+        self.depth -= 1
+        return node
 
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
@@ -26,6 +35,8 @@ class _Lower(ast.NodeTransformer):
             if name == "where":
                 cond, a, b = node.args
                 return ast.IfExp(test=cond, body=a, orelse=b)
+            if name in ("real", "imag"):  # parts of a complex scalar: attributes
+                return ast.Attribute(node.args[0], name, ast.Load())
             if name in _SCALAR_BUILTINS:
                 node.func = ast.Name(_SCALAR_BUILTINS[name], ast.Load())
                 return node
@@ -38,15 +49,28 @@ class _Lower(ast.NodeTransformer):
             return ast.Attribute(ast.Name(_PREFIX[self.backend], ast.Load()), "pi", ast.Load())
         if node.id in self.rename:
             return ast.Name(self.rename[node.id], ast.Load())
+        if node.id in self.floats and self.depth == 0:
+            # an integer index array in arithmetic: the array API promotes neither a Python
+            # float nor a float array with an integer array, so cast it (exact: small ints)
+            xp = _PREFIX[self.backend]
+            return ast.parse(f"{xp}.astype({node.id}, {xp}.float64)", mode="eval").body
         return node
 
 
-def lower(node_or_text, backend: str, rename: dict[str, str] | None = None) -> str:
-    """Source text of an expression for ``backend`` ("numba", "jax" or "xp")."""
+def lower(
+    node_or_text, backend: str, rename: dict[str, str] | None = None, floats=frozenset()
+) -> str:
+    """Source text of an expression for ``backend`` ("numba", "jax" or "xp").
+
+    ``floats``: index names that are integer arrays at run time; outside subscripts they are
+    cast to float64 (only for the array-API backend, whose strict namespaces do not promote
+    integer arrays with floats; NumPy, Numba and JAX do it themselves).
+    """
     node = (
         ast.parse(node_or_text, mode="eval").body if isinstance(node_or_text, str) else node_or_text
     )
-    node = _Lower(backend, rename or {}).visit(ast.fix_missing_locations(_copy(node)))
+    floats = frozenset(floats) if backend == "xp" else frozenset()
+    node = _Lower(backend, rename or {}, floats).visit(ast.fix_missing_locations(_copy(node)))
     return ast.unparse(ast.fix_missing_locations(node))
 
 

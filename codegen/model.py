@@ -37,6 +37,7 @@ except ImportError:  # running from a checkout without an install
 BACKENDS = ("numba", "jax", "xp")
 #: functions and constants expressions may use, the same in every backend
 FUNCTIONS = {"cos", "sin", "sqrt", "abs", "where", "log", "exp", "minimum", "maximum"}
+FUNCTIONS |= {"real", "imag"}  # parts of a complex value (c16 arguments)
 CONSTANTS = {"pi"}
 
 
@@ -343,6 +344,9 @@ class Contraction(Kernel):
     ``index``: the two output indices -> extents. ``reduce``: ``(name, extent)``. ``terms``:
     ``(left, right)`` expression pairs; left may use the first index and k, right the second
     index and k. ``weight``: an expression of k (default 1). ``lets``: scalars computed first.
+
+    With a single output index the right factors depend on k alone and each chunk adds a
+    matrix-vector product: ``out[i] = sum_k weight[k] * sum_t left_t[i, k] * right_t[k]``.
     ``symmetric``: right is left with the indices swapped (both indices have the same extent
     and the terms give ``right`` as None); one table is built and the result is mirrored so
     it is exactly symmetric.
@@ -359,13 +363,15 @@ class Contraction(Kernel):
 
     def __post_init__(self):
         super().__post_init__()
-        if not isinstance(self.index, dict) or len(self.index) != 2:
-            _fail(self.name, "index", "needs exactly two output indices (i, j)")
-        if not self.out_decl.is_array or len(self.out_decl.shape) != 2:
-            _fail(self.name, "returns", "must be a 2-d array, one axis per index")
+        if not isinstance(self.index, dict) or len(self.index) not in (1, 2):
+            _fail(self.name, "index", "needs one output index (i) or two (i, j)")
+        if not self.out_decl.is_array or len(self.out_decl.shape) != len(self.index):
+            _fail(self.name, "returns", f"must be a {len(self.index)}-d array, one axis per index")
         known = self.known_names()
         known = _check_lets(self.name, self.lets, known)
-        (i, ei), (j, ej) = self.index.items()
+        (i, ei), (j, ej) = [*self.index.items(), (None, None)][:2]
+        if self.vector and self.symmetric:
+            _fail(self.name, "symmetric", "needs two output indices")
         for idx, extent in self.index.items():
             _check_name(self.name, f"index.{idx}", idx)
             _check_extent(self.name, f"index.{idx}", extent, known)
@@ -388,7 +394,14 @@ class Contraction(Kernel):
                 if right is not None:
                     _fail(self.name, f"terms[{n}].right", "must be None when symmetric")
             else:
-                _check_expr(self.name, f"terms[{n}].right", right, known | {j, k})
+                _check_expr(
+                    self.name, f"terms[{n}].right", right, known | {k} | ({j} if j else set())
+                )
+
+    @property
+    def vector(self) -> bool:
+        """One output index: each chunk adds a matrix-vector product."""
+        return len(self.index) == 1
 
     def right_terms(self) -> list[str]:
         """Right factors; for a symmetric contraction, the left ones with i renamed j."""

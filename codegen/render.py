@@ -114,6 +114,7 @@ def _index_map_view(k, backend):
     extents = k.extents
     texts = [*extents, k.expr, *k.lets.values()] + ([k.reduce[1]] if k.reduce else [])
     lets = [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()]
+    indices = names + ([k.reduce[0]] if k.reduce else [])
     view = {
         "sizes": k.size_lines(_size_symbols_used(k, texts)),
         "lets": lets,
@@ -122,7 +123,7 @@ def _index_map_view(k, backend):
         "dtype": {"f8": "float64", "b1": "bool_"}[k.out_dtype]
         if backend == "numba"
         else {"f8": "float64", "b1": "bool"}[k.out_dtype],
-        "expr": ex.lower(k.expr, backend),
+        "expr": ex.lower(k.expr, backend, floats=indices),
         "reduce": k.reduce,
         "symmetric": k.symmetric,
         "ndim": len(names),
@@ -139,7 +140,7 @@ def _index_map_view(k, backend):
 
 
 def _contraction_view(k, backend):
-    (i, ei), (j, ej) = k.index.items()
+    (i, ei), (j, ej) = [*k.index.items(), (None, "1")][:2]
     kname, kext = k.reduce
     lefts = [left for left, _ in k.terms]
     rights = k.right_terms()
@@ -150,12 +151,14 @@ def _contraction_view(k, backend):
         "i": (i, ei),
         "j": (j, ej),
         "k_": (kname, kext),
-        "weight": ex.lower(k.weight, backend),
-        "lefts": [ex.lower(t, backend) for t in lefts],
-        "rights": [ex.lower(t, backend) for t in rights],
+        "weight": ex.lower(k.weight, backend, floats=(kname,)),
+        "lefts": [ex.lower(t, backend, floats=(i, j, kname)) for t in lefts],
+        "rights": [ex.lower(t, backend, floats=(i, j, kname)) for t in rights],
         "nterms": len(k.terms),
         "symmetric": k.symmetric,
-        "shape": _tuple([ei, ej]),
+        # one output index: the right factors are vectors over k (a GEMV per chunk)
+        "vector": k.vector,
+        "shape": _tuple([ei] if k.vector else [ei, ej]),
         # elements of the factor tables per step of k (the chunk budget divides this)
         "table_size": f"{len(k.terms)} * (({ei}) + ({ej}))",
         # the default of a Numba contraction's _budget argument (the wrapper passes the

@@ -22,6 +22,7 @@ import autojax.numba as nb
 import autojax.xp as ax
 from autojax import _runtime
 from autojax import reference as ref
+from autojax.util.testing import assert_close
 
 needs_finufft = pytest.mark.skipif(
     importlib.util.find_spec("finufft") is None, reason="FINUFFT (the 'nufft' extra) is missing"
@@ -144,6 +145,25 @@ def test_empty_visibilities_give_zeros(jax_backend):
     for func in [getattr(nb, NUFFT), getattr(ax, NUFFT), getattr(jax_backend, NUFFT)]:
         out = np.asarray(func(4, np.zeros(0), np.zeros((0, 2)), PIXEL_SCALE))
         np.testing.assert_array_equal(out, np.zeros((4, 7)))
+
+
+def test_exact_compact_with_no_visibilities_gives_zeros(jax_backend):
+    """Regression: the JAX exact sum gathered from an empty array at K = 0 and crashed."""
+    for module in (nb, ax, jax_backend):
+        for name in (EXACT, SEED):
+            out = np.asarray(getattr(module, name)(4, np.zeros(0), np.zeros((0, 2)), PIXEL_SCALE))
+            np.testing.assert_array_equal(out, np.zeros((4, 7)), err_msg=f"{module.__name__}")
+
+
+def test_exact_compact_on_array_api_strict():
+    """Regression: the array-API exact sum multiplied a Python float by an integer index
+    array, which array-api-strict refuses; the exact method and auto must run there."""
+    xps = pytest.importorskip("array_api_strict")
+    noise, uv = _data(37, 3e6, seed=8)
+    expected = ref.w_compact_curvature_interferometer_from(6, noise, uv, PIXEL_SCALE)
+    for name, kwargs in ((EXACT, {}), (SEED, {}), (SEED, {"method": "exact"})):
+        got = getattr(ax, name)(6, xps.asarray(noise), xps.asarray(uv), PIXEL_SCALE, **kwargs)
+        assert_close(got, expected, namespace=xps, err_msg=f"{name} {kwargs}")
 
 
 # ----------------------------------------------------------------------- the eps contract
@@ -433,4 +453,220 @@ def test_malformed_nufft_spec_names_kernel_and_field(toy_nufft, change, words):
     with pytest.raises(SpecError) as info:
         load_specs(specs)
     for word in ["toy_nufft.py", *words]:
+        assert word in str(info.value), str(info.value)
+
+
+# ------------------------------------------------- the dirty image: a type-3 NUFFT
+
+DIRTY = "dirty_image_from"
+DIRTY_EXACT = "dirty_image_exact_from"
+DIRTY_NUFFT = "dirty_image_nufft_from"
+
+
+def _dirty_data(n: int, n_vis: int, uv_max: float = 5e5, seed: int = 0):
+    """(visibilities, noise, uv, grid) on an n x n grid at 0.2 arcsec, unequal noise parts."""
+    from autojax.datasets import DataGenerated
+
+    ds = DataGenerated(N=n, K=1, S=3, B=1, P=1)
+    rng = np.random.default_rng(seed)
+    vis = rng.normal(size=n_vis) + 1j * rng.normal(size=n_vis)
+    noise = rng.uniform(0.5, 1.5, n_vis) + 1j * rng.uniform(0.5, 1.5, n_vis)
+    uv = rng.uniform(-uv_max, uv_max, (n_vis, 2))
+    return vis, noise, uv, ds.grid_radians_slim
+
+
+#: the NumPy-side backends (FINUFFT)
+_MODS = [("numba", nb), ("xp", ax)]
+# (N, K, largest |u|, |v|): M = 1 (N = 1), K = 1, a ragged odd grid, long baselines
+DIRTY_CASES = [(1, 5, 5e5), (6, 1, 5e5), (13, 301, 5e5), (20, 2000, 5e6)]
+
+
+@pytest.mark.parametrize(("n", "n_vis", "uv_max"), DIRTY_CASES)
+def test_dirty_image_nufft_every_library(jax_library, jax_backend, n, n_vis, uv_max):
+    """FINUFFT (Numba, array-API on NumPy) and each JAX library (JAX, array-API on JAX)."""
+    import jax.numpy as jnp
+
+    args = _dirty_data(n, n_vis, uv_max, seed=n)
+    expected = ref.dirty_image_from(*args)
+    funcs = [(f"jax[{jax_library}]", getattr(jax_backend, DIRTY_NUFFT), jnp.asarray)]
+    funcs.append((f"xp on jax[{jax_library}]", getattr(ax, DIRTY_NUFFT), jnp.asarray))
+    if importlib.util.find_spec("finufft") is not None:
+        funcs += [(name, getattr(mod, DIRTY_NUFFT), np.asarray) for name, mod in _MODS]
+    for label, func, convert in funcs:
+        got = func(*map(convert, args))
+        _check(got, expected, rtol=0, atol_peak=1e-9, label=f"{label} N={n} K={n_vis}")
+
+
+@needs_finufft
+def test_dirty_image_default_eps_meets_the_contract(jax_backend):
+    """<= 1e-9 of max|out| at the default eps (measured ~1e-14); eps=1e-3 is worse but bounded."""
+    args = _dirty_data(30, 20_000, 5e5, seed=3)
+    expected = getattr(nb, DIRTY_EXACT)(*args)
+    peak = np.max(np.abs(expected))
+    funcs = [(name, getattr(mod, DIRTY_NUFFT), None) for name, mod in _MODS]
+    for library in JAX_LIBRARIES:
+        if importlib.util.find_spec(library) is not None:
+            funcs.append((f"jax[{library}]", getattr(jax_backend, DIRTY_NUFFT), library))
+    for label, func, library in funcs:
+        tight = np.max(np.abs(_call(func, library, *args) - expected)) / peak
+        assert tight <= 1e-9, f"{label}: {tight:.2e} of the peak at the default eps"
+        loose = np.max(np.abs(_call(func, library, *args, eps=1e-3) - expected)) / peak
+        assert 100 * tight < loose < 1e-2, f"{label}: eps=1e-3 {loose:.1e}, default {tight:.1e}"
+
+
+def test_dirty_image_nufftax_chunks_and_jit(monkeypatch, jax_backend):
+    """nufftax in many ragged chunks is exact; its grid is static, so under jax.jit (traced
+    points) it raises a clear error, while jax-finufft on the CPU runs under jit."""
+    import jax
+
+    pytest.importorskip("nufftax")
+    args = _dirty_data(9, 1001, 5e5, seed=5)
+    expected = ref.dirty_image_from(*args)
+    func = getattr(jax_backend, DIRTY_NUFFT)
+    monkeypatch.setattr(_runtime, "JAX_NUFFT", "nufftax")
+    monkeypatch.setattr(_runtime, "CHUNK_BUDGET", 128 * 97)  # 11 chunks of 97 points
+    jax.clear_caches()
+    try:
+        _check(func(*args), expected, rtol=0, atol_peak=1e-9, label="nufftax chunks")
+        with pytest.raises(ValueError, match=rf"{DIRTY_NUFFT}: the type-3 NUFFT by nufftax"):
+            jax.jit(func)(*args)
+    finally:
+        jax.clear_caches()
+    if importlib.util.find_spec("jax_finufft") is not None:
+        monkeypatch.setattr(_runtime, "JAX_NUFFT", "auto")
+        jax.clear_caches()
+        try:
+            jitted = jax.jit(getattr(jax_backend, DIRTY), static_argnames=("method", "eps"))
+            _check(jitted(*args, method="nufft"), expected, rtol=0, atol_peak=1e-9, label="jit")
+            loose = np.asarray(jitted(*args, method="nufft", eps=1e-3))
+            assert np.max(np.abs(loose - expected)) > 1e3 * np.max(
+                np.abs(np.asarray(jitted(*args, method="nufft")) - expected)
+            )
+        finally:
+            jax.clear_caches()
+
+
+@needs_finufft
+def test_dirty_image_dispatcher_and_auto(monkeypatch, jax_backend):
+    """Each method by name; auto: exact for small M K or K, nufft above the crossover, and
+    exact again when the NUFFT libraries are missing."""
+    import jax
+
+    small, large = _dirty_data(6, 40, seed=1), _dirty_data(20, 2000, seed=2)
+    modules = (nb, ax, jax_backend)
+    for module in modules:
+        seed = getattr(module, DIRTY)
+        exact, nufft = getattr(module, DIRTY_EXACT), getattr(module, DIRTY_NUFFT)
+        assert set(module.METHODS[DIRTY]) == {"exact", "nufft"}
+        for args, picks in ((small, exact), (large, nufft)):
+            np.testing.assert_array_equal(np.asarray(seed(*args)), np.asarray(picks(*args)))
+            np.testing.assert_array_equal(
+                np.asarray(seed(*args, method="nufft", eps=1e-4)), np.asarray(nufft(*args, 1e-4))
+            )
+        with pytest.raises(ValueError, match=rf"{DIRTY}: argument 'method' is 'fft'.*exact, nufft"):
+            seed(*small, method="fft")
+    monkeypatch.setitem(sys.modules, "finufft", None)
+    monkeypatch.setitem(sys.modules, "jax_finufft", None)
+    monkeypatch.setitem(sys.modules, "nufftax", None)
+    jax.clear_caches()
+    try:
+        for module in modules:
+            want = np.asarray(getattr(module, DIRTY_EXACT)(*large))
+            np.testing.assert_array_equal(np.asarray(getattr(module, DIRTY)(*large)), want)
+        with pytest.raises(ImportError, match="optional 'nufft' extra"):
+            getattr(nb, DIRTY_NUFFT)(*large)
+    finally:
+        jax.clear_caches()
+
+
+def test_new_kernels_on_array_api_strict():
+    """exact and auto (routed to exact) of the dirty image and the preload expansion run on
+    array-api-strict; the nufft method refuses the namespace clearly."""
+    xps = pytest.importorskip("array_api_strict")
+    from autojax.datasets import DataGenerated
+
+    args = _dirty_data(20, 2000, seed=6)  # above the crossover: auto would pick nufft
+    strict = [xps.asarray(a) for a in args]
+    expected = ref.dirty_image_from(*args)
+    for name in (DIRTY_EXACT, DIRTY):
+        assert_close(getattr(ax, name)(*strict), expected, rtol=1e-12, namespace=xps, err_msg=name)
+    with pytest.raises(TypeError, match=f"{DIRTY_NUFFT}: method 'nufft' supports NumPy arrays"):
+        getattr(ax, DIRTY_NUFFT)(*strict)
+    ds = DataGenerated(N=9, K=11, S=5, B=2, P=2)
+    preload, native = ds.w_tilde_preload, ds.native_index_for_slim_index
+    got = ax.w_tilde_via_preload_from(xps.asarray(preload), xps.asarray(native))
+    assert_close(got, ref.w_tilde_via_preload_from(preload, native), namespace=xps)
+
+
+@needs_finufft
+def test_dirty_image_with_no_visibilities_or_pixels(jax_backend):
+    vis, noise, uv, grid = _dirty_data(5, 10)
+    empty = (np.zeros(0, complex), np.zeros(0, complex), np.zeros((0, 2)))
+    for module in (nb, ax, jax_backend):
+        for name in (DIRTY_EXACT, DIRTY_NUFFT, DIRTY):
+            out = np.asarray(getattr(module, name)(*empty, grid))
+            np.testing.assert_array_equal(out, np.zeros(grid.shape[0]), err_msg=name)
+            out = np.asarray(getattr(module, name)(vis, noise, uv, np.zeros((0, 2))))
+            assert out.shape == (0,), name
+
+
+# ----------------------------------------------------------- the type-3 variant of the kind
+
+TOY_TYPE3_SPEC = '''
+"""A toy type-3 NUFFT for the kind's own tests."""
+
+from codegen.kinds import Nufft
+
+KERNELS = [
+    Nufft(
+        name="toy_type3_from", doc="complex part, sign -1.", returns="c16[P]",
+        args={"w": "f8[K]", "x": "f8[K]", "y": "f8[K]", "s": "f8[P,2]", "eps": "float"},
+        defaults={"eps": "1e-13"}, index={"i": "P"}, reduce=("k", "K"),
+        weight="w[k] * (1.0 + 0.5j)", points={"a": "3.0 * x[k]", "b": "y[k] - 1.0"},
+        targets={"a": "s[i, 0]", "b": "2.0 * s[i, 1]"}, part="complex", sign=-1,
+    ),
+]
+'''
+
+
+@needs_finufft
+def test_toy_type3_kind(tmp_path, jax_backend):
+    from codegen.render import load_specs, render_all, write
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "toy_type3.py").write_text(textwrap.dedent(TOY_TYPE3_SPEC))
+    write(render_all(load_specs(specs)), tmp_path / "out")
+    rng = np.random.default_rng(1)
+    w, x, y, s = rng.random(41), rng.uniform(-9, 9, 41), rng.uniform(-9, 9, 41), rng.random((7, 2))
+    phase = s[:, :1] * (3.0 * x) + 2.0 * s[:, 1:] * (y - 1.0)
+    want = (np.exp(-1j * phase) * (w * (1.0 + 0.5j))).sum(axis=-1)
+    for backend in ("numba", "jax"):
+        module = _import(tmp_path / "out" / backend / "toy_type3.py", f"_toy_type3_{backend}")
+        got = np.asarray(module.toy_type3_from(w, x, y, s))
+        assert got.dtype == np.complex128
+        np.testing.assert_allclose(got, want, atol=1e-10 * np.abs(want).max(), err_msg=backend)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (('targets={"a": "s[i, 0]", ', 'targets={"c": "s[i, 0]", '), ["targets", "axis labels"]),
+        (('index={"i": "P"}', 'index={"i": "P", "j": "P"}'), ["index", "one output index"]),
+        (('"b": "2.0 * s[i, 1]"', '"b": "2.0 * s[k, 1]"'), ["targets.b", "unknown names"]),
+        (('reduce=("k", "K"),', 'reduce=("k", "K"), modes={"i": "i"},'), ["modes", "no modes"]),
+    ],
+)
+def test_malformed_type3_spec_names_kernel_and_field(tmp_path, change, words):
+    from codegen.model import SpecError
+    from codegen.render import load_specs
+
+    text = textwrap.dedent(TOY_TYPE3_SPEC)
+    assert change[0] in text, change
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "toy_type3.py").write_text(text.replace(*change))
+    with pytest.raises(SpecError) as info:
+        load_specs(specs)
+    for word in ["toy_type3.py", "toy_type3_from", *words]:
         assert word in str(info.value), str(info.value)

@@ -15,6 +15,18 @@ without its extra rounding). Numba (plain Python, not compiled) and array-API on
 call FINUFFT; JAX calls jax-finufft on the CPU and nufftax elsewhere (chunked over k, so
 memory stays flat in K); the tolerance ``eps`` is an argument (static under ``jax.jit``).
 
+With ``targets`` the kernel is a 2-D *type-3* NUFFT instead, from non-uniform points to
+non-uniform targets: one output index ``i`` and
+
+``out[i] = part(sum_k weight(k) * exp(sign * 1j * (t_0(i) x_0(k) + t_1(i) x_1(k))))``
+
+where ``points`` and ``targets`` map the same two axis labels to the coordinates of the
+sources (expressions of k) and of the targets (expressions of i); no modes, no folding.
+The noise-weighted dirty image is one (sources ``2 pi (u_k, v_k)``, targets ``(x_i, y_i)``).
+FINUFFT and jax-finufft size their fine grid at run time; nufftax needs it static, so the
+JAX kernel computes it from the extents of the points and targets before ``jax.jit`` (with
+traced inputs, only jax-finufft on the CPU can run it; nufftax then raises a clear error).
+
 Spec fields: ``index`` (output indices -> extents, two of them), ``reduce`` (``(k, K)``),
 ``weight`` (an expression of k), ``points`` (output index -> its coordinate, an expression
 of k), ``modes`` (output index -> its mode: ``i``, ``i + e`` or ``i - e`` with ``e`` built
@@ -58,11 +70,15 @@ class Nufft(Kernel):
     sign: int = 1
     eps: str = "eps"
     lets: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, str] = field(default_factory=dict)
 
     kind = "nufft"
 
     def __post_init__(self):
         super().__post_init__()
+        if self.targets:
+            self._check_type3()
+            return
         if not isinstance(self.index, dict) or len(self.index) != 2:
             _fail(self.name, "index", "needs exactly two output indices (a 2-D transform)")
         if not self.out_decl.is_array or len(self.out_decl.shape) != 2:
@@ -110,6 +126,60 @@ class Nufft(Kernel):
         for idx, text in self.modes.items():
             self.offsets[idx] = _mode_offset(self.name, f"modes.{idx}", text, idx, static)
 
+    def _check_common(self):
+        """Fields both variants share: part and returns, sign, eps, lets, reduce, weight."""
+        if self.part not in PARTS:
+            _fail(self.name, "part", f"{self.part!r} is not one of {sorted(PARTS)}")
+        want = "c16" if self.part == "complex" else "f8"
+        if self.out_decl.dtype != want:
+            _fail(
+                self.name,
+                "returns",
+                f"part {self.part!r} returns {want}, not {self.out_decl.dtype}",
+            )
+        if self.sign not in (1, -1):
+            _fail(self.name, "sign", f"must be +1 or -1, not {self.sign!r}")
+        decl = self.decls.get(self.eps)
+        if decl is None or decl.scalar != "float":
+            _fail(self.name, "eps", f"{self.eps!r} must name a 'float' argument (the tolerance)")
+        known = _check_lets(self.name, self.lets, self.known_names())
+        if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
+            _fail(self.name, "reduce", "must be a (name, extent) pair")
+        _check_name(self.name, "reduce", self.reduce[0])
+        _check_extent(self.name, "reduce", self.reduce[1], known)
+        _check_expr(self.name, "weight", self.weight, known | {self.reduce[0]})
+        return known
+
+    def _check_type3(self):
+        """The type-3 variant: one output index, points (of k) and targets (of i) per axis."""
+        if not isinstance(self.index, dict) or len(self.index) != 1:
+            _fail(self.name, "index", "a type-3 NUFFT (with targets) has one output index")
+        if not self.out_decl.is_array or len(self.out_decl.shape) != 1:
+            _fail(self.name, "returns", "a type-3 NUFFT returns a 1-d array over its index")
+        if self.modes:
+            _fail(self.name, "modes", "a type-3 NUFFT has no modes (its targets are points)")
+        known = self._check_common()
+        (idx, extent), k = next(iter(self.index.items())), self.reduce[0]
+        _check_name(self.name, f"index.{idx}", idx)
+        _check_extent(self.name, f"index.{idx}", extent, known)
+        for fld, table in (("points", self.points), ("targets", self.targets)):
+            if not isinstance(table, dict) or len(table) != 2:
+                _fail(self.name, fld, "must give two coordinates (a 2-D transform), by axis label")
+        if set(self.points) != set(self.targets):
+            _fail(
+                self.name,
+                "targets",
+                f"must use the axis labels of 'points' {sorted(self.points)}, got "
+                f"{sorted(self.targets)}",
+            )
+        for axis in self.points:
+            _check_expr(self.name, f"points.{axis}", self.points[axis], known | {k})
+            _check_expr(self.name, f"targets.{axis}", self.targets[axis], known | {idx})
+
+    @property
+    def type3(self) -> bool:
+        return bool(self.targets)
+
     @property
     def index_names(self) -> list[str]:
         return list(self.index)
@@ -142,7 +212,37 @@ def _mode_offset(kernel, field_name, text, idx, static) -> str:
     return f"{sign}({ast.unparse(rest)})"
 
 
+def _type3_view(k: Nufft, backend: str) -> dict:
+    ((idx, extent),) = k.index.items()
+    kname, kext = k.reduce
+    texts = [extent, kext, k.weight, *k.points.values(), *k.targets.values(), *k.lets.values()]
+    lowering = "xp" if backend in ("numba", "xp") else "jax"
+    return {
+        "type3": True,
+        "sizes": k.size_lines(
+            [s for s in k.sizes if k.sizes[s] and s in set().union(*map(ex.names, texts))]
+        ),
+        "lets": [f"{n} = {ex.lower(t, lowering)}" for n, t in k.lets.items()],
+        "k_": (kname, kext),
+        "i_": (idx, extent),
+        "weight": ex.lower(k.weight, lowering),
+        # per axis: (source coordinate of k, target coordinate of i)
+        "pairs": [
+            (ex.lower(k.points[a], lowering), ex.lower(k.targets[a], lowering)) for a in k.points
+        ],
+        "part": PARTS[k.part],
+        "isign": k.sign,
+        "eps": k.eps,
+        "jax_static": list(dict.fromkeys([*k.static_args, k.eps])),
+        "point_cost": NUFFTAX_POINT_COST,
+        "stem": k.spec_file.removesuffix(".py"),
+        "out_dtype": "complex128" if k.part == "complex" else "float64",
+    }
+
+
 def view(k: Nufft, backend: str, private) -> dict:
+    if k.type3:
+        return _type3_view(k, backend)
     (i0, e0), (i1, e1) = k.index.items()
     kname, kext = k.reduce
     texts = [e0, e1, kext, k.weight, *k.points.values(), *k.offsets.values(), *k.lets.values()]
@@ -166,4 +266,5 @@ def view(k: Nufft, backend: str, private) -> dict:
         "point_cost": NUFFTAX_POINT_COST,
         "stem": k.spec_file.removesuffix(".py"),
         "out_dtype": "complex128" if k.part == "complex" else "float64",
+        "type3": False,
     }

@@ -26,6 +26,8 @@ def _w_tilde_data_interferometer_from_impl(
     M = grid_radians_slim.shape[0]
     i = jnp.arange(M).reshape((M, 1))
     _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((M,), dtype=jnp.float64)
     _chunk = chunk_size((M), _total)
 
     def _step(acc, _c):
@@ -95,6 +97,8 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
     M = grid_radians_slim.shape[0]
     i = jnp.arange(M).reshape((-1, 1))
     _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((M, M), dtype=jnp.float64)
     _chunk = chunk_size(2 * ((M) + (M)), _total)
 
     def _step(acc, _c):
@@ -179,6 +183,8 @@ def _w_compact_curvature_interferometer_exact_from_impl(
     m = jnp.arange(N).reshape((-1, 1))
     n = jnp.arange(2 * N - 1).reshape((-1, 1))
     _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((N, 2 * N - 1), dtype=jnp.float64)
     _chunk = chunk_size(2 * ((N) + (2 * N - 1)), _total)
 
     def _step(acc, _c):
@@ -479,3 +485,361 @@ def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
 
     require_x64("w_tilde_via_compact_from")
     return _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index)
+
+
+@partial(jax.jit, static_argnames=[])
+def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index):
+    Ry = w_tilde_preload.shape[0]
+    Rx = w_tilde_preload.shape[1]
+    M = native_index_for_slim_index.shape[0]
+    a = jnp.arange(M).reshape((M, 1))
+    b = jnp.arange(M).reshape((1, M))
+    return jnp.broadcast_to(
+        w_tilde_preload[
+            (native_index_for_slim_index[b, 0] - native_index_for_slim_index[a, 0]) % Ry,
+            (native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1]) % Rx,
+        ],
+        (M, M),
+    ).astype(jnp.float64)
+
+
+@validated(convert="keep", w_tilde_preload="f8[Ry,Rx]", native_index_for_slim_index="i8[M,2]")
+def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
+    """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
+
+    ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
+    each axis (Python's negative indexing), written as the offset modulo the axis length so
+    every backend reads it the same way. The native indices must lie in the preload's
+    (Ny, Nx) crop, so that every offset is below Ny (Nx) in size.
+
+    Method: ``preload_expand`` (family ``w_tilde``).
+
+    Parameters
+    ----------
+    w_tilde_preload
+        float64 array of shape (Ry, Rx)
+    native_index_for_slim_index
+        int64 array of shape (M, 2)
+
+    Returns
+    -------
+    float64 array of shape (M, M)
+    """
+
+    require_x64("w_tilde_via_preload_from")
+    return _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)
+
+
+@partial(jax.jit, static_argnames=[])
+def _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim):
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    i = jnp.arange(M).reshape((-1, 1))
+    _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((M,), dtype=jnp.float64)
+    _chunk = chunk_size(2 * ((M) + (1)), _total)
+
+    def _step(acc, _c):
+        k = _c * _chunk + jnp.arange(_chunk).reshape((1, -1))
+        live = k < _total
+        k = jnp.minimum(k, _total - 1)
+        _weight = jnp.where(live, 1.0, 0.0)
+        _left = jnp.concatenate(
+            [
+                jnp.broadcast_to(
+                    jnp.cos(
+                        2
+                        * jnp.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    ),
+                    (M, _chunk),
+                ),
+                jnp.broadcast_to(
+                    jnp.sin(
+                        2
+                        * jnp.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    ),
+                    (M, _chunk),
+                ),
+            ],
+            axis=1,
+        )
+        _right = jnp.concatenate(
+            [
+                jnp.broadcast_to(
+                    _weight * (jnp.real(visibilities[k]) / jnp.real(noise_map[k]) ** 2), (1, _chunk)
+                ),
+                jnp.broadcast_to(
+                    _weight * (-jnp.imag(visibilities[k]) / jnp.imag(noise_map[k]) ** 2),
+                    (1, _chunk),
+                ),
+            ],
+            axis=1,
+        )
+        return acc + _left @ _right[0], None
+
+    out, _ = scan_chunks(_step, jnp.zeros((M,), dtype=jnp.float64), -(-_total // _chunk))
+    return out
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+)
+def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim):
+    """The noise-weighted dirty image by the direct sum over the visibilities, (M,).
+
+    ``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+    with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``. Per chunk of visibilities the (M, chunk) tables
+    of cos and sin are built once and multiplied by the weighted data (a matrix-vector
+    product): 2 M K cosines and sines, memory flat in K. Unlike
+    ``w_tilde_data_interferometer_from`` (the upstream weight) the real and imaginary parts
+    are weighted by their own noise.
+
+    Method: ``exact`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    require_x64("dirty_image_exact_from")
+    return _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim)
+
+
+@partial(jax.jit, static_argnames=["eps", "_grid"])
+def _dirty_image_nufft_from_impl_jit(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None
+):
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    _total = K
+    _count = M
+
+    def _sources(k):
+        # coordinates and complex weights of the visibilities k (an index array)
+        _x0 = jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape).astype(jnp.float64)
+        _x1 = jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape).astype(jnp.float64)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(
+                jnp.real(visibilities[k]) / jnp.real(noise_map[k]) ** 2
+                + 1j * (jnp.imag(visibilities[k]) / jnp.imag(noise_map[k]) ** 2),
+                k.shape,
+            ).astype(jnp.complex128),
+        )
+
+    def _targets():
+        i = jnp.arange(_count)
+        _s0 = jnp.broadcast_to(grid_radians_slim[i, 1], (_count,)).astype(jnp.float64)
+        _s1 = jnp.broadcast_to(grid_radians_slim[i, 0], (_count,)).astype(jnp.float64)
+        return _s0, _s1
+
+    def _with_jax_finufft():
+        import jax_finufft
+
+        _x0, _x1, _c = _sources(jnp.arange(_total))
+        _s0, _s1 = _targets()
+        return jax_finufft.nufft3(_c, _x0, _x1, _s0, _s1, iflag=1, eps=eps)
+
+    def _with_nufftax():
+        import nufftax
+
+        _s0, _s1 = _targets()
+        _chunk = chunk_size(128, _total)
+
+        def _step(acc, _n):
+            k = _n * _chunk + jnp.arange(_chunk)
+            live = k < _total
+            _x0, _x1, _c = _sources(jnp.minimum(k, _total - 1))
+            _c = jnp.where(live, _c, 0.0)
+            _f = nufftax.nufft2d3(_x0, _x1, _c, _s0, _s1, _grid, eps=eps, isign=1)
+            return acc + _f, None
+
+        out, _ = scan_chunks(
+            _step, jnp.zeros((_count,), dtype=jnp.complex128), -(-_total // _chunk)
+        )
+        return out
+
+    _branches = {"jax_finufft": _with_jax_finufft, "nufftax": _with_nufftax}
+    if _total == 0 or _count == 0:
+        _f = jnp.zeros((_count,), dtype=jnp.complex128)
+    else:
+        _plan = _runtime.jax_type3_plan("dirty_image_nufft_from", _grid is not None)
+        if len(_plan) == 1:
+            _f = _branches[_plan["default"]]()
+        else:
+            _f = lax.platform_dependent(**{p: _branches[lib] for p, lib in _plan.items()})
+    return _f.real
+
+
+def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps):
+    _grid = None
+    if "nufftax" in _runtime.jax_type3_plan("dirty_image_nufft_from", True).values():
+        # nufftax's fine grid from the extents of the points and targets (when concrete)
+        K = visibilities.shape[0]
+        M = grid_radians_slim.shape[0]
+        k = jnp.arange(K)
+        i = jnp.arange(M)
+        _grid = _runtime.nufftax_type3_grid(
+            eps,
+            [
+                jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape),
+                jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape),
+            ],
+            [
+                jnp.broadcast_to(grid_radians_slim[i, 1], i.shape),
+                jnp.broadcast_to(grid_radians_slim[i, 0], i.shape),
+            ],
+        )
+    return _dirty_image_nufft_from_impl_jit(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=_grid
+    )
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    eps="float",
+)
+def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
+    """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
+
+    ``out[i] = Re sum_k c_k exp(i (x_i 2 pi u_k + y_i 2 pi v_k))`` with
+    ``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
+    points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
+    O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
+    instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).
+
+    Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
+    (M 716, K 190) FINUFFT 1.1e-14, jax-finufft 1.1e-14, nufftax 1.9e-14; DataGenerated
+    (N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
+    nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
+    the peak) holds with five orders to spare.
+
+    Method: ``nufft`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    require_x64("dirty_image_nufft_from")
+    return _dirty_image_nufft_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps
+    )
+
+
+def _dirty_image_from_impl(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    if method == "auto":
+        K = visibilities.shape[0]
+        M = grid_radians_slim.shape[0]
+        have_nufft = _runtime.have_nufft("jax")
+        method = "nufft" if have_nufft and K > 60 and M * K > 10**5 else "exact"
+    if method == "exact":
+        return _dirty_image_exact_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+        )
+    elif method == "nufft":
+        return _dirty_image_nufft_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+            eps=eps,
+        )
+    raise ValueError(
+        f"dirty_image_from: argument 'method' is {method!r}; the jax backend has auto, exact, nufft"
+    )
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    method="str",
+    eps="float",
+)
+def dirty_image_from(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    """The noise-weighted dirty image, (M,), by ``method``.
+
+    ``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+    with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Methods:
+    ``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
+    the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
+    its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).
+
+    Method: ``dispatch`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    method
+        str
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    require_x64("dirty_image_from")
+    return _dirty_image_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, method, eps
+    )

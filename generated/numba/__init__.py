@@ -42,6 +42,10 @@ from .w_tilde import (
     w_compact_curvature_interferometer_nufft_from,
     w_compact_curvature_interferometer_from,
     w_tilde_via_compact_from,
+    w_tilde_via_preload_from,
+    dirty_image_exact_from,
+    dirty_image_nufft_from,
+    dirty_image_from,
 )
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
@@ -50,6 +54,10 @@ METHODS = {
         "two_pass",
         "conv",
         "fft",
+    ),
+    "dirty_image_from": (
+        "exact",
+        "nufft",
     ),
     "log_evidence_via_w_compact_from": (
         "two_pass",
@@ -93,4 +101,8 @@ __all__ = [
     "w_compact_curvature_interferometer_nufft_from",
     "w_compact_curvature_interferometer_from",
     "w_tilde_via_compact_from",
+    "w_tilde_via_preload_from",
+    "dirty_image_exact_from",
+    "dirty_image_nufft_from",
+    "dirty_image_from",
 ]

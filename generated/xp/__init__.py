@@ -39,6 +39,10 @@ from .w_tilde import (
     w_compact_curvature_interferometer_nufft_from,
     w_compact_curvature_interferometer_from,
     w_tilde_via_compact_from,
+    w_tilde_via_preload_from,
+    dirty_image_exact_from,
+    dirty_image_nufft_from,
+    dirty_image_from,
 )
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
@@ -46,6 +50,10 @@ METHODS = {
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": (
         "two_pass",
         "fft",
+    ),
+    "dirty_image_from": (
+        "exact",
+        "nufft",
     ),
     "log_evidence_via_w_compact_from": (
         "two_pass",
@@ -85,4 +93,8 @@ __all__ = [
     "w_compact_curvature_interferometer_nufft_from",
     "w_compact_curvature_interferometer_from",
     "w_tilde_via_compact_from",
+    "w_tilde_via_preload_from",
+    "dirty_image_exact_from",
+    "dirty_image_nufft_from",
+    "dirty_image_from",
 ]

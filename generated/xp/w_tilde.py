@@ -176,15 +176,25 @@ def _w_compact_curvature_interferometer_exact_from_impl(
         _weight = noise_map_real[k] ** (-2) + xp.zeros((1, _n), dtype=xp.float64, device=_dev)
         _left = xp.concat(
             [
-                xp.broadcast_to(_weight * (xp.cos(d * m * uv_wavelengths[k, 1])), (N, _n)),
-                xp.broadcast_to(_weight * (xp.sin(d * m * uv_wavelengths[k, 1])), (N, _n)),
+                xp.broadcast_to(
+                    _weight * (xp.cos(d * xp.astype(m, xp.float64) * uv_wavelengths[k, 1])), (N, _n)
+                ),
+                xp.broadcast_to(
+                    _weight * (xp.sin(d * xp.astype(m, xp.float64) * uv_wavelengths[k, 1])), (N, _n)
+                ),
             ],
             axis=1,
         )
         _right = xp.concat(
             [
-                xp.broadcast_to(xp.cos(d * (n - (N - 1)) * uv_wavelengths[k, 0]), (2 * N - 1, _n)),
-                xp.broadcast_to(xp.sin(d * (n - (N - 1)) * uv_wavelengths[k, 0]), (2 * N - 1, _n)),
+                xp.broadcast_to(
+                    xp.cos(d * (xp.astype(n, xp.float64) - (N - 1)) * uv_wavelengths[k, 0]),
+                    (2 * N - 1, _n),
+                ),
+                xp.broadcast_to(
+                    xp.sin(d * (xp.astype(n, xp.float64) - (N - 1)) * uv_wavelengths[k, 0]),
+                    (2 * N - 1, _n),
+                ),
             ],
             axis=1,
         )
@@ -468,3 +478,334 @@ def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
     """
 
     return _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index)
+
+
+def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index):
+    xp = array_namespace(w_tilde_preload, native_index_for_slim_index)
+    _dev = _device(w_tilde_preload)
+    Ry = w_tilde_preload.shape[0]
+    Rx = w_tilde_preload.shape[1]
+    M = native_index_for_slim_index.shape[0]
+    a = xp.reshape(xp.arange(M, device=_dev), (M, 1))
+    b = xp.reshape(xp.arange(M, device=_dev), (1, M))
+    return xp.astype(
+        xp.broadcast_to(
+            w_tilde_preload[
+                (native_index_for_slim_index[b, 0] - native_index_for_slim_index[a, 0]) % Ry,
+                (native_index_for_slim_index[b, 1] - native_index_for_slim_index[a, 1]) % Rx,
+            ],
+            (M, M),
+        ),
+        xp.float64,
+    )
+
+
+@validated(convert="keep", w_tilde_preload="f8[Ry,Rx]", native_index_for_slim_index="i8[M,2]")
+def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
+    """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
+
+    ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
+    each axis (Python's negative indexing), written as the offset modulo the axis length so
+    every backend reads it the same way. The native indices must lie in the preload's
+    (Ny, Nx) crop, so that every offset is below Ny (Nx) in size.
+
+    Method: ``preload_expand`` (family ``w_tilde``).
+
+    Parameters
+    ----------
+    w_tilde_preload
+        float64 array of shape (Ry, Rx)
+    native_index_for_slim_index
+        int64 array of shape (M, 2)
+
+    Returns
+    -------
+    float64 array of shape (M, M)
+    """
+
+    return _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)
+
+
+def _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim):
+    xp = array_namespace(visibilities, noise_map, uv_wavelengths, grid_radians_slim)
+    _dev = _device(visibilities)
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    i = xp.reshape(xp.arange(M, device=_dev), (-1, 1))
+    _total = K
+    _chunk = chunk_size(2 * ((M) + (1)), _total)
+    out = xp.zeros((M,), dtype=xp.float64, device=_dev)
+    for _start in range(0, _total, _chunk):
+        k = xp.reshape(xp.arange(_start, min(_start + _chunk, _total), device=_dev), (1, -1))
+        _n = k.shape[1]
+        _weight = 1.0 + xp.zeros((1, _n), dtype=xp.float64, device=_dev)
+        _left = xp.concat(
+            [
+                xp.broadcast_to(
+                    xp.cos(
+                        2
+                        * xp.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    ),
+                    (M, _n),
+                ),
+                xp.broadcast_to(
+                    xp.sin(
+                        2
+                        * xp.pi
+                        * (
+                            grid_radians_slim[i, 1] * uv_wavelengths[k, 0]
+                            + grid_radians_slim[i, 0] * uv_wavelengths[k, 1]
+                        )
+                    ),
+                    (M, _n),
+                ),
+            ],
+            axis=1,
+        )
+        _right = xp.concat(
+            [
+                xp.broadcast_to(
+                    _weight * (xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2), (1, _n)
+                ),
+                xp.broadcast_to(
+                    _weight * (-xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2), (1, _n)
+                ),
+            ],
+            axis=1,
+        )
+        out = out + xp.matmul(_left, xp.reshape(_right, (-1,)))
+    return out
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+)
+def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim):
+    """The noise-weighted dirty image by the direct sum over the visibilities, (M,).
+
+    ``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+    with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``. Per chunk of visibilities the (M, chunk) tables
+    of cos and sin are built once and multiplied by the weighted data (a matrix-vector
+    product): 2 M K cosines and sines, memory flat in K. Unlike
+    ``w_tilde_data_interferometer_from`` (the upstream weight) the real and imaginary parts
+    are weighted by their own noise.
+
+    Method: ``exact`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    return _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim)
+
+
+def _dirty_image_nufft_from_impl(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14
+):
+    from array_api_compat import is_jax_namespace, is_numpy_namespace
+
+    xp = array_namespace(visibilities, noise_map, uv_wavelengths, grid_radians_slim)
+    if is_jax_namespace(xp):
+        from autojax._runtime import require_x64
+
+        from ..jax.w_tilde import _dirty_image_nufft_from_impl as _jax_impl
+
+        require_x64("dirty_image_nufft_from")
+        return _jax_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps)
+    if not is_numpy_namespace(xp):
+        raise TypeError(
+            "dirty_image_nufft_from: method 'nufft' supports NumPy arrays (FINUFFT) and JAX arrays "
+            f"(jax-finufft, nufftax); got arrays of {xp.__name__}. Use method 'exact' or "
+            "convert the inputs."
+        )
+    import numpy as np
+
+    try:
+        import finufft
+    except ImportError as _exc:
+        raise ImportError(
+            "dirty_image_nufft_from: method 'nufft' needs the optional 'nufft' extra: "
+            f"{_runtime.NUFFT_EXTRA} (FINUFFT does not import: {_exc})"
+        ) from _exc
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    _total = K
+    _count = M
+    if _total == 0 or _count == 0:
+        return np.zeros((_count,), dtype=np.float64)
+    k = np.arange(_total)
+    i = np.arange(_count)
+    _x0 = np.ascontiguousarray(
+        np.broadcast_to(2 * xp.pi * uv_wavelengths[k, 0], (_total,)), dtype=np.float64
+    )
+    _s0 = np.ascontiguousarray(
+        np.broadcast_to(grid_radians_slim[i, 1], (_count,)), dtype=np.float64
+    )
+    _x1 = np.ascontiguousarray(
+        np.broadcast_to(2 * xp.pi * uv_wavelengths[k, 1], (_total,)), dtype=np.float64
+    )
+    _s1 = np.ascontiguousarray(
+        np.broadcast_to(grid_radians_slim[i, 0], (_count,)), dtype=np.float64
+    )
+    _c = np.ascontiguousarray(
+        np.broadcast_to(
+            xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
+            + 1j * (xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2),
+            (_total,),
+        ),
+        dtype=np.complex128,
+    )
+    _f = finufft.nufft2d3(
+        _x0,
+        _x1,
+        _c,
+        _s0,
+        _s1,
+        eps=eps,
+        isign=1,
+        nthreads=_runtime.finufft_threads(_total, _count),
+    )
+    return np.ascontiguousarray(_f.real)
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    eps="float",
+)
+def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
+    """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
+
+    ``out[i] = Re sum_k c_k exp(i (x_i 2 pi u_k + y_i 2 pi v_k))`` with
+    ``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
+    points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
+    O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
+    instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).
+
+    Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
+    (M 716, K 190) FINUFFT 1.1e-14, jax-finufft 1.1e-14, nufftax 1.9e-14; DataGenerated
+    (N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
+    nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
+    the peak) holds with five orders to spare.
+
+    Method: ``nufft`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    return _dirty_image_nufft_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps
+    )
+
+
+def _dirty_image_from_impl(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    if method == "auto":
+        K = visibilities.shape[0]
+        M = grid_radians_slim.shape[0]
+        have_nufft = _runtime.have_nufft("xp", visibilities)
+        method = "nufft" if have_nufft and K > 60 and M * K > 10**5 else "exact"
+    if method == "exact":
+        return _dirty_image_exact_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+        )
+    elif method == "nufft":
+        return _dirty_image_nufft_from_impl(
+            visibilities=visibilities,
+            noise_map=noise_map,
+            uv_wavelengths=uv_wavelengths,
+            grid_radians_slim=grid_radians_slim,
+            eps=eps,
+        )
+    raise ValueError(
+        f"dirty_image_from: argument 'method' is {method!r}; the xp backend has auto, exact, nufft"
+    )
+
+
+@validated(
+    convert="keep",
+    visibilities="c16[K]",
+    noise_map="c16[K]",
+    uv_wavelengths="f8[K,2]",
+    grid_radians_slim="f8[M,2]",
+    method="str",
+    eps="float",
+)
+def dirty_image_from(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
+):
+    """The noise-weighted dirty image, (M,), by ``method``.
+
+    ``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
+    with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Methods:
+    ``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
+    the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
+    its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).
+
+    Method: ``dispatch`` (family ``dirty_image``).
+
+    Parameters
+    ----------
+    visibilities
+        complex128 array of shape (K,)
+    noise_map
+        complex128 array of shape (K,)
+    uv_wavelengths
+        float64 array of shape (K, 2)
+    grid_radians_slim
+        float64 array of shape (M, 2)
+    method
+        str
+    eps
+        float
+
+    Returns
+    -------
+    float64 array of shape (M,)
+    """
+
+    return _dirty_image_from_impl(
+        visibilities, noise_map, uv_wavelengths, grid_radians_slim, method, eps
+    )

@@ -181,6 +181,44 @@ def jax_nufft_plan(kernel: str) -> dict[str, str]:
     )
 
 
+def jax_type3_plan(kernel: str, have_grid: bool) -> dict[str, str]:
+    """:func:`jax_nufft_plan` for a type-3 NUFFT, whose nufftax branch needs a static grid.
+
+    On the CPU with jax-finufft installed, jax-finufft alone (it sizes its grid at run
+    time). Otherwise nufftax needs the grid ``have_grid`` says was computed from concrete
+    points; without it (inputs traced by ``jax.jit``) this raises a clear ValueError.
+    """
+    plan = jax_nufft_plan(kernel)
+    if "nufftax" not in plan.values():
+        return plan
+    if plan.get("cpu") == "jax_finufft" and not jax_on_gpu():
+        return {"default": "jax_finufft"}
+    if have_grid:
+        return plan
+    raise ValueError(
+        f"{kernel}: the type-3 NUFFT by nufftax needs its grid size, which depends on the "
+        "extents of the points and targets, but they are traced (inside jax.jit). Call it "
+        "outside jax.jit, use jax-finufft on the CPU, or method='exact'."
+    )
+
+
+def nufftax_type3_grid(eps: float, points, targets) -> tuple[int, int] | None:
+    """nufftax's static 2-D type-3 grid from the half-widths of the coordinates.
+
+    ``points`` and ``targets``: the two source and the two target coordinate arrays. None
+    when any is traced (its extent is unknown until run time) or empty.
+    """
+    import numpy as np
+
+    arrays = [*points, *targets]
+    if any("Tracer" in type(a).__name__ for a in arrays) or any(a.size == 0 for a in arrays):
+        return None
+    import nufftax
+
+    half = [float((np.max(a) - np.min(a)) / 2) for a in (np.asarray(a) for a in arrays)]
+    return tuple(int(n) for n in nufftax.compute_type3_grid_sizes_2d(*half, eps=eps))
+
+
 #: elements of the padded lattice times columns one FFT chunk may hold (AUTOJAX_FFT_BUDGET)
 FFT_BUDGET = int(os.environ.get("AUTOJAX_FFT_BUDGET", 2**23))
 

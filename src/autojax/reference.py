@@ -62,6 +62,14 @@ def w_tilde_data_interferometer_from(
     return np.cos(_phases(grid_radians_slim, uv_wavelengths)) @ weight
 
 
+def dirty_image_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim):
+    """The noise-weighted dirty image: explicit (M, K) cosine and sine matrices."""
+    phi = _phases(grid_radians_slim, uv_wavelengths)
+    real = visibilities.real / noise_map.real**2
+    imag = visibilities.imag / noise_map.imag**2
+    return np.cos(phi) @ real - np.sin(phi) @ imag
+
+
 def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_radians_slim):
     phi = _phases(grid_radians_slim, uv_wavelengths)
     weight = noise_map_real**-2.0

@@ -24,6 +24,8 @@ def _toy_sine_power_from_impl(weights, uv_wavelengths, grid_radians_slim):
     M = grid_radians_slim.shape[0]
     i = jnp.arange(M).reshape((M, 1))
     _total = K
+    if _total == 0:  # nothing to sum (and nothing to gather from): static under jit
+        return jnp.zeros((M,), dtype=jnp.float64)
     _chunk = chunk_size((M), _total)
 
     def _step(acc, _c):

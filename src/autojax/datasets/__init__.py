@@ -114,6 +114,10 @@ class Dataset:
         return np.ascontiguousarray(self.data.real)
 
     @property
+    def visibilities(self) -> np.ndarray:
+        return self.data
+
+    @property
     def noise_map_real(self) -> np.ndarray:
         return np.ascontiguousarray(self.noise_map.real)
 

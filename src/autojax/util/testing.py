@@ -26,6 +26,8 @@ REFERENCE_NAME = {
     "_neighbor_adjacency_from": "neighbor_adjacency_from",
     "w_compact_curvature_interferometer_exact_from": "w_compact_curvature_interferometer_from",
     "w_compact_curvature_interferometer_nufft_from": "w_compact_curvature_interferometer_from",
+    "dirty_image_exact_from": "dirty_image_from",
+    "dirty_image_nufft_from": "dirty_image_from",
 }
 
 
