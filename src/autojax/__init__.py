@@ -20,3 +20,8 @@ import os as _os
 # cores, the compact W-tilde took 8 ms instead of 0.3 ms. Passive waiting fixes it. Set
 # before libgomp loads, and only when the user has not chosen a policy.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# the error of the numerical-failure policy (a numpy.linalg.LinAlgError); imports NumPy only
+from autojax._linalg import LinAlgError  # noqa: E402
+
+__all__ = ["LinAlgError", "__version__"]
