@@ -209,3 +209,17 @@ def test_likelihoods_are_minus_inf_under_jit():
     jitted = jax.jit(func, static_argnames=["method"])
     for method in backend.METHODS[COMPACT_LIKELIHOOD]:
         assert float(jitted(*args, method=method)) == -np.inf, method
+
+
+def test_spec_result_check_must_name_a_linalg_function():
+    from codegen.model import Composite, SpecError
+
+    with pytest.raises(SpecError, match=r"kernel 'toy', field 'result_check'.*no 'nope'"):
+        Composite(
+            name="toy",
+            doc="A toy.",
+            args={"a": "f8[S]"},
+            returns="f8[S]",
+            result_check="nope",
+            body="return a",
+        )
