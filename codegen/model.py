@@ -87,7 +87,10 @@ class Kernel:
     ``args`` maps argument names (in order) to declarations (see ``autojax._validate``);
     ``returns`` declares the result; ``family`` and ``method`` group kernels computing the
     same quantity in different ways (reports and benchmarks use them); ``skip`` maps a
-    backend to the reason it does not get this kernel.
+    backend to the reason it does not get this kernel. ``result_check`` names a function
+    of ``autojax._linalg`` that the public function passes its result through, as
+    ``check(kernel, result, *arguments)``: where a jitted body cannot raise (JAX), it turns
+    a failure the body marked (NaN) into an exception when the values are concrete.
     """
 
     name: str
@@ -100,6 +103,7 @@ class Kernel:
     bodies: dict[str, str] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     defaults: dict[str, str] = field(default_factory=dict)
+    result_check: str = ""
     spec_file: str = ""
 
     kind = "kernel"
@@ -131,6 +135,11 @@ class Kernel:
                 _fail(self.name, "skip", f"backend {backend!r} is skipped without a reason")
         self.family = self.family or self.name
         self._check_defaults()
+        if self.result_check:
+            from autojax import _linalg
+
+            if not callable(getattr(_linalg, self.result_check, None)):
+                _fail(self.name, "result_check", f"autojax._linalg has no {self.result_check!r}")
         for backend, text in self.bodies.items():
             if backend not in BACKENDS:
                 _fail(

@@ -330,6 +330,7 @@ def kernel_view(k: Kernel, backend: str) -> dict:
         "returns_doc": k.returns_doc,
         "method": k.method,
         "family": k.family,
+        "result_check": k.result_check,
     }
     if kind == "index_map":
         view.update(_index_map_view(k, backend))

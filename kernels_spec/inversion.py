@@ -79,11 +79,19 @@ return eye * diagonal[None, :] - c2 * _neighbor_adjacency_from(neighbors)
     ),
     Composite(
         name="reconstruction_positive_negative_from",
-        doc="Solve ``(F + H) s = D`` for the source s (S,); values may be negative.",
+        doc="""Solve ``(F + H) s = D`` for the source s (S,); values may be negative.
+
+A general LU solve (F + H need not be positive definite). A singular (exactly or to working
+precision) or non-finite system raises ``autojax.LinAlgError`` naming this kernel; under JAX
+tracing the solution is all NaN instead (the policy of ``autojax._linalg``).""",
         args={"data_vector": "f8[S]", "curvature_reg_matrix": "f8[S,S]"},
         returns="f8[S]",
         family="reconstruction",
-        body="return xp.linalg.solve(curvature_reg_matrix, data_vector)",
+        # JAX's jitted body cannot raise: it returns NaN, which the check turns into the error
+        result_check="solution_or_raise",
+        body="""
+return _linalg.solve(xp, curvature_reg_matrix, data_vector, "reconstruction_positive_negative_from")
+""",
     ),
     Composite(
         name="noise_normalization_complex_from",

@@ -80,12 +80,18 @@ def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
 
 def _reconstruction_positive_negative_from_impl(data_vector, curvature_reg_matrix):
     xp = array_namespace(data_vector, curvature_reg_matrix)
-    return xp.linalg.solve(curvature_reg_matrix, data_vector)
+    return _linalg.solve(
+        xp, curvature_reg_matrix, data_vector, "reconstruction_positive_negative_from"
+    )
 
 
 @validated(convert="keep", data_vector="f8[S]", curvature_reg_matrix="f8[S,S]")
 def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
     """Solve ``(F + H) s = D`` for the source s (S,); values may be negative.
+
+    A general LU solve (F + H need not be positive definite). A singular (exactly or to working
+    precision) or non-finite system raises ``autojax.LinAlgError`` naming this kernel; under JAX
+    tracing the solution is all NaN instead (the policy of ``autojax._linalg``).
 
     Method: ``direct`` (family ``reconstruction``).
 
@@ -101,7 +107,12 @@ def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
     float64 array of shape (S,)
     """
 
-    return _reconstruction_positive_negative_from_impl(data_vector, curvature_reg_matrix)
+    return _linalg.solution_or_raise(
+        "reconstruction_positive_negative_from",
+        _reconstruction_positive_negative_from_impl(data_vector, curvature_reg_matrix),
+        data_vector,
+        curvature_reg_matrix,
+    )
 
 
 def _noise_normalization_complex_from_impl(noise_map):

@@ -21,8 +21,11 @@ import os as _os
 # before libgomp loads, and only when the user has not chosen a policy.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# the error of the numerical-failure policy (a numpy.linalg.LinAlgError); imports NumPy only
+from autojax._linalg import LinAlgError  # noqa: E402
+
 # the modeller's layer: an observation (arrays or FITS files) and its log evidence
 from .likelihood import Fit, Likelihood  # noqa: E402
 from .observation import Mask, Observation  # noqa: E402
 
-__all__ = ["Fit", "Likelihood", "Mask", "Observation", "__version__"]
+__all__ = ["Fit", "LinAlgError", "Likelihood", "Mask", "Observation", "__version__"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import _linalg
 from ._validate import validated
 
 __all__ = [
@@ -423,8 +424,10 @@ def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
 
 @validated(data_vector="f8[S]", curvature_reg_matrix="f8[S,S]")
 def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
-    """Solve ``(F + H) s = D``."""
-    return np.linalg.solve(curvature_reg_matrix, data_vector)
+    """Solve ``(F + H) s = D`` (upstream's LU solve, with the failure policy of ``_linalg``)."""
+    return _linalg.solve(
+        np, curvature_reg_matrix, data_vector, "reconstruction_positive_negative_from"
+    )
 
 
 @validated(noise_map="c16[K]")

@@ -87,8 +87,9 @@ def w_tilde_curvature_preload_interferometer_from(
 ):
     """The preload rebuilt from its defining property ``W[a,b] = P[dr, dc]`` (negative wrap)."""
     ny, nx = shape_masked_pixels_2d
-    dy = grid_radians_2d[1, 0, 0] - grid_radians_2d[0, 0, 0]
-    dx = grid_radians_2d[0, 1, 1] - grid_radians_2d[0, 0, 1]
+    # the lattice spacing (a 1-pixel-wide grid has only the offset 0, any spacing will do)
+    dy = grid_radians_2d[1, 0, 0] - grid_radians_2d[0, 0, 0] if ny > 1 else 0.0
+    dx = grid_radians_2d[0, 1, 1] - grid_radians_2d[0, 0, 1] if nx > 1 else 0.0
     rows = np.arange(2 * ny)
     cols = np.arange(2 * nx)
     dr = np.where(rows < ny, rows, rows - 2 * ny)  # offsets stored at negative indices
