@@ -372,6 +372,20 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def _methods_of(item, backend: str, kernels: dict) -> list[str] | None:
+    """The methods ``item``'s ``method=`` takes in ``backend``: a dispatcher's own, or those
+    of the dispatcher a kernel passes its ``method`` on to (through any chain of calls)."""
+    if hasattr(item, "methods_for"):
+        return item.methods_for(backend)
+    if "method" not in item.args:
+        return None
+    for call in getattr(item, "calls", ()):
+        found = _methods_of(kernels[call], backend, kernels)
+        if found is not None:
+            return found
+    return None
+
+
 def render_all(specs: list[Spec]) -> dict[str, str]:
     """Relative path -> text of every generated file."""
     env = environment()
@@ -390,12 +404,9 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                         aliases.append(item)
                 elif backend in item.backends():
                     views.append(kernel_view(item, backend))
-                    if hasattr(item, "methods_for"):
-                        methods[item.name] = item.methods_for(backend)
-                    elif "method" in item.args:  # passes its method on to a dispatcher it calls
-                        for call in item.calls:
-                            if hasattr(kernels[call], "methods_for"):
-                                methods[item.name] = kernels[call].methods_for(backend)
+                    found = _methods_of(item, backend, kernels)
+                    if found is not None:
+                        methods[item.name] = found
             if not views and not aliases:
                 continue
             template = env.get_template(f"{backend}/module.py.j2")

@@ -64,6 +64,11 @@ METHODS = {
         "conv",
         "fft",
     ),
+    "log_likelihood_function_via_w_compact_from": (
+        "two_pass",
+        "conv",
+        "fft",
+    ),
     "w_compact_curvature_interferometer_from": (
         "exact",
         "nufft",

@@ -59,6 +59,10 @@ METHODS = {
         "two_pass",
         "fft",
     ),
+    "log_likelihood_function_via_w_compact_from": (
+        "two_pass",
+        "fft",
+    ),
     "w_compact_curvature_interferometer_from": (
         "exact",
         "nufft",
