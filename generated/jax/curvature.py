@@ -27,7 +27,7 @@ def _curvature_matrix_via_w_tilde_from_impl(w_tilde, mapping_matrix):
     return mapping_matrix.T @ (w_tilde @ mapping_matrix)
 
 
-@validated(convert="keep", w_tilde="f8[M,M]", mapping_matrix="f8[M,S]")
+@validated(convert="jax", w_tilde="f8[M,M] finite", mapping_matrix="f8[M,S] finite")
 def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     """``F = T^T W T`` with dense W-tilde and dense mapping matrix.
 
@@ -36,9 +36,9 @@ def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     mapping_matrix
-        float64 array of shape (M, S)
+        float64 array of shape (M, S), finite
 
     Returns
     -------
@@ -85,10 +85,10 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_tilde="f8[M,M]",
+    convert="jax",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_tilde_matmul_sparse_mapping_matrix_from(
@@ -101,17 +101,17 @@ def _w_tilde_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     require_x64("_w_tilde_matmul_sparse_mapping_matrix_from")
@@ -133,10 +133,10 @@ def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_tilde="f8[M,M]",
+    convert="jax",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
@@ -149,11 +149,11 @@ def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -223,11 +223,11 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_compact_matmul_sparse_mapping_matrix_from(
@@ -244,19 +244,19 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     require_x64("_w_compact_matmul_sparse_mapping_matrix_from")
@@ -290,11 +290,11 @@ def _curvature_matrix_via_w_compact_two_pass_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_two_pass_from(
@@ -311,13 +311,13 @@ def curvature_matrix_via_w_compact_two_pass_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -379,11 +379,11 @@ def _curvature_matrix_via_w_compact_fft_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_fft_from(
@@ -406,13 +406,13 @@ def curvature_matrix_via_w_compact_fft_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -465,11 +465,11 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
     method="str",
 )
@@ -492,13 +492,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
     method
@@ -579,11 +579,11 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
@@ -602,13 +602,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -644,11 +644,11 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO(
@@ -665,13 +665,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 

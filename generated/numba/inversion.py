@@ -57,7 +57,10 @@ def _constant_regularization_matrix_from_impl(coefficient, neighbors, neighbors_
 
 
 @validated(
-    convert="numpy", coefficient="float", neighbors="i8[S,P] in [-1,S)", neighbors_sizes="i8[S]"
+    convert="numpy",
+    coefficient="float finite",
+    neighbors="i8[S,P] in [-1,S)",
+    neighbors_sizes="i8[S] in [0,P] counts neighbors",
 )
 def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes):
     """Constant regularization H (S, S): ``H[i,i] = 1e-8 + c**2 n_i``; ``H[i,j] -= c**2`` per neighbour j.
@@ -67,11 +70,11 @@ def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
     Parameters
     ----------
     coefficient
-        float
+        float, finite
     neighbors
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
-        int64 array of shape (S,)
+        int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
 
     Returns
     -------
@@ -85,7 +88,7 @@ def _reconstruction_positive_negative_from_impl(data_vector, curvature_reg_matri
     return xp.linalg.solve(curvature_reg_matrix, data_vector)
 
 
-@validated(convert="numpy", data_vector="f8[S]", curvature_reg_matrix="f8[S,S]")
+@validated(convert="numpy", data_vector="f8[S] finite", curvature_reg_matrix="f8[S,S] finite")
 def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
     """Solve ``(F + H) s = D`` for the source s (S,); values may be negative.
 
@@ -94,9 +97,9 @@ def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
     Parameters
     ----------
     data_vector
-        float64 array of shape (S,)
+        float64 array of shape (S,), finite
     curvature_reg_matrix
-        float64 array of shape (S, S)
+        float64 array of shape (S, S), finite
 
     Returns
     -------
@@ -112,7 +115,7 @@ def _noise_normalization_complex_from_impl(noise_map):
     )
 
 
-@validated(convert="numpy", noise_map="c16[K]")
+@validated(convert="numpy", noise_map="c16[K] finite !=0")
 def noise_normalization_complex_from(noise_map):
     """``sum_k log(2 pi Re(sigma_k)**2) + log(2 pi Im(sigma_k)**2)``.
 
@@ -121,7 +124,7 @@ def noise_normalization_complex_from(noise_map):
     Parameters
     ----------
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
 
     Returns
     -------
@@ -177,15 +180,15 @@ def _log_likelihood_function_via_w_tilde_from_impl(
 
 @validated(
     convert="numpy",
-    dirty_image="f8[M]",
-    data="c16[K]",
-    noise_map="c16[K]",
-    w_tilde="f8[M,M]",
+    dirty_image="f8[M] finite",
+    data="c16[K] finite",
+    noise_map="c16[K] finite !=0 re==im",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
-    neighbors_sizes="i8[S]",
-    coefficient="float",
+    neighbors_sizes="i8[S] in [0,P] counts neighbors",
+    coefficient="float finite",
 )
 def log_likelihood_function_via_w_tilde_from(
     dirty_image,
@@ -211,23 +214,23 @@ def log_likelihood_function_via_w_tilde_from(
     Parameters
     ----------
     dirty_image
-        float64 array of shape (M,)
+        float64 array of shape (M,), finite
     data
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero, real part equal to imaginary part
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     neighbors
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
-        int64 array of shape (S,)
+        int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float
+        float, finite
 
     Returns
     -------
@@ -300,16 +303,16 @@ def _log_likelihood_function_via_w_compact_from_impl(
 
 @validated(
     convert="numpy",
-    dirty_image="f8[M]",
-    data="c16[K]",
-    noise_map="c16[K]",
-    w_compact="f8[N,W]",
+    dirty_image="f8[M] finite",
+    data="c16[K] finite",
+    noise_map="c16[K] finite !=0 re==im",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
-    neighbors_sizes="i8[S]",
-    coefficient="float",
+    neighbors_sizes="i8[S] in [0,P] counts neighbors",
+    coefficient="float finite",
     method="str",
 )
 def log_likelihood_function_via_w_compact_from(
@@ -337,25 +340,25 @@ def log_likelihood_function_via_w_compact_from(
     Parameters
     ----------
     dirty_image
-        float64 array of shape (M,)
+        float64 array of shape (M,), finite
     data
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero, real part equal to imaginary part
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     neighbors
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
-        int64 array of shape (S,)
+        int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float
+        float, finite
     method
         str
 

@@ -42,10 +42,10 @@ def _w_tilde_data_interferometer_from_impl(
 
 @validated(
     convert="keep",
-    visibilities_real="f8[K]",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    visibilities_real="f8[K] finite",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def w_tilde_data_interferometer_from(
     visibilities_real, noise_map_real, uv_wavelengths, grid_radians_slim
@@ -59,13 +59,13 @@ def w_tilde_data_interferometer_from(
     Parameters
     ----------
     visibilities_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -126,7 +126,10 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
 
 
 @validated(
-    convert="keep", noise_map_real="f8[K]", uv_wavelengths="f8[K,2]", grid_radians_slim="f8[M,2]"
+    convert="keep",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_radians_slim):
     """Dense W-tilde: ``W[i,j] = sum_k noise_k**-2 cos(2 pi ((x_i-x_j) u_k + (y_i-y_j) v_k))``.
@@ -141,11 +144,11 @@ def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_r
     Parameters
     ----------
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -195,9 +198,9 @@ def _w_compact_curvature_interferometer_exact_from_impl(
 @validated(
     convert="keep",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
 )
 def w_compact_curvature_interferometer_exact_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale
@@ -217,15 +220,15 @@ def w_compact_curvature_interferometer_exact_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     return _w_compact_curvature_interferometer_exact_from_impl(
@@ -303,10 +306,10 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
 @validated(
     convert="keep",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
-    eps="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
+    eps="float finite >0",
 )
 def w_compact_curvature_interferometer_nufft_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps=1e-14
@@ -327,17 +330,17 @@ def w_compact_curvature_interferometer_nufft_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     return _w_compact_curvature_interferometer_nufft_from_impl(
@@ -377,11 +380,11 @@ def _w_compact_curvature_interferometer_from_impl(
 @validated(
     convert="keep",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
     method="str",
-    eps="float",
+    eps="float finite >0",
 )
 def w_compact_curvature_interferometer_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, method="auto", eps=1e-14
@@ -401,19 +404,19 @@ def w_compact_curvature_interferometer_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
     method
         str
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     return _w_compact_curvature_interferometer_from_impl(
@@ -446,7 +449,9 @@ def _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index):
     )
 
 
-@validated(convert="keep", w_compact="f8[N,W]", native_index_for_slim_index="i8[M,2] in [0,N)")
+@validated(
+    convert="keep", w_compact="f8[N,W=2*N-1] finite", native_index_for_slim_index="i8[M,2] in [0,N)"
+)
 def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
     """Expand the compact form to the dense (M, M) W-tilde.
 
@@ -458,7 +463,7 @@ def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
 

@@ -47,7 +47,7 @@ def _toy_rows_from_impl(x, idx, w, pixels):
     return jnp.transpose(out, (1, 0))
 
 
-@validated(convert="keep", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
+@validated(convert="jax", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
 def toy_rows_from(x, idx, w, pixels):
     """out[m, idx[n, b]] += x[m, n] w[n, b]: the outer loop is a window axis.
 
@@ -99,7 +99,7 @@ def _toy_columns_from_impl(x, idx, w, pixels):
     return out
 
 
-@validated(convert="keep", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
+@validated(convert="jax", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
 def toy_columns_from(x, idx, w, pixels):
     """out[idx[n, b], m] -= x[m, n] w[n, b]: an inner loop is a window axis.
 
@@ -154,7 +154,7 @@ def _toy_pairs_from_impl(idx, w, pixels):
     return out
 
 
-@validated(convert="keep", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
+@validated(convert="jax", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
 def toy_pairs_from(idx, w, pixels):
     """out[idx[n, b], idx[n, c]] += w[n, b] w[n, c]: both axes gathered.
 
