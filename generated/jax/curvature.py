@@ -59,6 +59,8 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     b = jnp.arange(M).reshape((-1, 1, 1))
     j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = chunk_size((M) * (B), _outer)
 
     def _step(_, _c):
@@ -183,6 +185,8 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     b = jnp.arange(M).reshape((-1, 1, 1))
     j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = chunk_size((M) * (B), _outer)
 
     def _step(_, _c):
@@ -536,6 +540,8 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
     b = jnp.arange(M).reshape((1, 1, -1, 1))
     j = jnp.arange(B).reshape((1, 1, 1, -1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, S), dtype=jnp.float64)
     _chunk = scatter_chunk_size((B) * (M) * (B), _outer)
 
     def _step(out, _c):

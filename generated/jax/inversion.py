@@ -27,6 +27,8 @@ def _neighbor_adjacency_from_impl(neighbors):
     P = neighbors.shape[1]
     p = jnp.arange(P).reshape((1, -1))
     _outer = S
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, S), dtype=jnp.float64)
     _chunk = scatter_chunk_size((P), _outer)
 
     def _step(out, _c):

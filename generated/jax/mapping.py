@@ -27,6 +27,8 @@ def _mapping_matrix_from_impl(
     S = pixels
     b = jnp.arange(B).reshape((1, -1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = scatter_chunk_size((B), _outer)
 
     def _step(out, _c):
@@ -168,6 +170,8 @@ def _sparse_mapping_matrix_transpose_matmul_impl(
     b = jnp.arange(B).reshape((1, -1, 1))
     c = jnp.arange(C).reshape((1, 1, -1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, C), dtype=jnp.float64)
     _chunk = chunk_size((B) * (C), _outer)
 
     def _step(out, _c):

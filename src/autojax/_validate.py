@@ -671,7 +671,10 @@ class Checker:
         other arguments), eagerly unless some argument is traced.
         """
         if traced is None:
-            traced = any(_is_traced(v) for v in arguments.values())
+            traced = any(
+                _is_traced(v) or (type(v) is tuple and any(_is_traced(i) for i in v))
+                for v in arguments.values()
+            )
         sizes: dict[str, tuple[int, str]] = {}
         out = dict(arguments)
         for name, decl in self._scalars:
