@@ -144,9 +144,9 @@ class Decl:
                 out.append(item)
         return tuple(out)
 
-    @property
-    def tie_symbols(self) -> set[str]:
-        return {name for _, expr in self.ties for name in _tie_names(expr)}
+    @functools.cached_property
+    def tie_symbols(self) -> frozenset[str]:
+        return frozenset(name for _, expr in self.ties for name in _tie_names(expr))
 
     def describe(self) -> str:
         """Human-readable form used in docstrings and error messages."""
@@ -207,8 +207,11 @@ def _tie_code(expr: str):
     return compile(tree, "<tie>", "eval")
 
 
-def _tie_names(expr: str) -> set[str]:
-    return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
+@functools.cache
+def _tie_names(expr: str) -> frozenset[str]:
+    return frozenset(
+        n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)
+    )
 
 
 def _parse_flags(text: str, rest: str, allowed: set[str]) -> tuple[str, ...]:
@@ -381,7 +384,9 @@ def _first(xp, bad):
 def _counts_of(xp, rows, width):
     """Entries of each row before its first negative one (``width`` when there is none)."""
     neg = rows < 0
-    return xp.where(xp.any(neg, axis=1), xp.argmax(xp.astype(neg, xp.int8), axis=1), width)
+    first = neg.argmax(axis=1) if xp is np else xp.argmax(xp.astype(neg, xp.int8), axis=1)
+    # argmax is 0 both for a row that starts with -1 and for a row without one
+    return xp.where((first == 0) & ~neg[:, 0], width, first)
 
 
 def _bad_mask(xp, rule, flat):
@@ -413,6 +418,28 @@ def _rule_ok(xp, rule, value, extra):
     if rule == "finite":
         return xp.all(xp.isfinite(flat))
     return ~xp.any(_bad_mask(xp, rule, flat))
+
+
+def _numpy_ok(rule, value, extra) -> bool:
+    """``_rule_ok`` for NumPy arrays in as few NumPy calls as possible (the eager fast path)."""
+    if rule == "bounds":
+        return bool(value.min() >= extra[0]) and bool(value.max() < extra[1])
+    if rule == "finite":  # a sum is finite iff every entry is (unless it overflows)
+        return bool(np.isfinite(np.add.reduce(value, axis=None))) or bool(np.isfinite(value).all())
+    if rule == ">0":
+        return bool(value.min() > 0)
+    if rule == ">=0":
+        return bool(value.min() >= 0)
+    if rule == "!=0":
+        return np.count_nonzero(value) == value.size
+    if rule == "!=0c":
+        return np.count_nonzero(value.real) == value.size == np.count_nonzero(value.imag)
+    if rule == "re==im" and bool((value.real == value.imag).all()):
+        return True
+    if rule == "counts":
+        target, width = extra
+        return bool((value == _counts_of(np, target, width)).all())
+    return bool(_rule_ok(np, rule, value, extra))
 
 
 def _rule_detail(xp, rule, value, extra) -> dict:
@@ -493,6 +520,10 @@ class Checker:
         self._arrays = [(n, d) for n, d in items if d.is_array]
         self._tied = [(n, d) for n, d in self._arrays if d.ties]
         self._ruled = [(n, d) for n, d in self._arrays if d.has_rules]
+        self._flag_rules = {
+            n: [("!=0c" if f == "!=0" and d.dtype == "c16" else f, None, {}) for f in d.flags]
+            for n, d in self._ruled
+        }
 
     def _fail(self, exc, name, message):
         raise exc(f"{self.kernel}: argument '{name}' {message}")
@@ -642,10 +673,7 @@ class Checker:
         if decl.counts and values.get(decl.counts) is not None:
             target = values[decl.counts]
             out.append(("counts", (target, target.shape[1]), {"target": decl.counts}))
-        for flag in decl.flags:
-            if flag == "!=0" and decl.dtype == "c16":
-                flag = "!=0c"
-            out.append((flag, None, {}))
+        out.extend(self._flag_rules[name])
         return out
 
     def _eager_rules(self, name, decl, value, sizes, values):
@@ -658,7 +686,8 @@ class Checker:
                 if txp is not xp:  # mixed namespaces: compare on the host
                     xp, host, target = np, np.asarray(host), np.asarray(target)
                 extra = (target, extra[1])
-            if not bool(_rule_ok(xp, rule, host, extra)):
+            ok = _numpy_ok(rule, host, extra) if xp is np else bool(_rule_ok(xp, rule, host, extra))
+            if not ok:
                 detail = {k: _py(v) for k, v in _rule_detail(xp, rule, host, extra).items()}
                 self._fail(ValueError, name, _RULE_MESSAGES[rule].format(**detail, **words))
 
