@@ -27,6 +27,8 @@ def _toy_rows_from_impl(x, idx, w, pixels):
     n = jnp.arange(N).reshape((-1, 1, 1))
     b = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = chunk_size((N) * (B), _outer)
 
     def _step(_, _c):
@@ -82,6 +84,8 @@ def _toy_columns_from_impl(x, idx, w, pixels):
     m = jnp.arange(M).reshape((1, 1, -1))
     b = jnp.arange(B).reshape((1, -1, 1))
     _outer = N
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, M), dtype=jnp.float64)
     _chunk = chunk_size((M) * (B), _outer)
 
     def _step(out, _c):
@@ -133,6 +137,8 @@ def _toy_pairs_from_impl(idx, w, pixels):
     b = jnp.arange(B).reshape((1, -1, 1))
     c = jnp.arange(B).reshape((1, 1, -1))
     _outer = N
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, S), dtype=jnp.float64)
     _chunk = scatter_chunk_size((B) * (B), _outer)
 
     def _step(out, _c):
