@@ -420,3 +420,17 @@ def test_array_api_strict_scalars_lists_and_bad_values():
         noise(xps.asarray(_set(d.noise_map, 0, np.nan)))
     with pytest.raises(TypeError, match="'noise_map'.*complex128"):
         noise(xps.asarray(d.noise_map.real))
+
+
+def test_xp_kernel_on_jax_tracers_is_poisoned_too():
+    import jax
+    import jax.numpy as jnp
+
+    import autojax.xp as ax
+
+    d, _ = _dataset()
+    func = jax.jit(ax.constant_regularization_matrix_from)
+    good = func(1.0, jnp.asarray(d.neighbors), jnp.asarray(d.neighbors_sizes))
+    assert np.all(np.isfinite(good))
+    bad = func(1.0, jnp.asarray(d.neighbors), jnp.asarray(_sizes_off_by_one(d.neighbors_sizes)))
+    assert np.all(np.isnan(bad))
