@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
-    from autojax._validate import Decl, parse_decl
+    from autojax._validate import Decl, check_decls, parse_decl
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from autojax._validate import Decl, parse_decl
+    from autojax._validate import Decl, check_decls, parse_decl
 
 BACKENDS = ("numba", "jax", "xp")
 #: functions and constants expressions may use, the same in every backend
@@ -124,6 +124,11 @@ class Kernel:
                 self.decls[arg] = parse_decl(text)
             except ValueError as exc:
                 _fail(self.name, f"args.{arg}", str(exc))
+        try:
+            check_decls(self.decls)
+        except ValueError as exc:
+            arg = str(exc).split("'")[1] if "'" in str(exc) else ""
+            _fail(self.name, f"args.{arg}" if arg else "args", str(exc))
         try:
             self.out_decl = parse_decl(self.returns)
         except ValueError as exc:

@@ -18,10 +18,10 @@ W_AB = f"w_compact[abs({ROW_A} - {ROW_B}), where({ROW_A} >= {ROW_B}, {COL_A} - {
 # the same value as a function of the offset (dr, dc) = r_a - r_b alone
 W_OFFSET = "w_compact[abs(dr), where(dr >= 0, dc, -dc) + N - 1]"
 COMPACT_ARGS = {
-    "w_compact": "f8[N,W]",
+    "w_compact": "f8[N,W=2*N-1] finite",
     "native_index_for_slim_index": "i8[M,2] in [0,N)",
     "pix_indexes_for_sub_slim_index": PIX,
-    "pix_weights_for_sub_slim_index": "f8[M,B]",
+    "pix_weights_for_sub_slim_index": "f8[M,B] finite",
     "pixels": "int -> S",
 }
 #: F = T^T W T as a lattice sandwich: W from the compact form by offset, T from sparse rows
@@ -44,7 +44,7 @@ KERNELS = [
     Composite(
         name="curvature_matrix_via_w_tilde_from",
         doc="``F = T^T W T`` with dense W-tilde and dense mapping matrix.",
-        args={"w_tilde": "f8[M,M]", "mapping_matrix": "f8[M,S]"},
+        args={"w_tilde": "f8[M,M] finite", "mapping_matrix": "f8[M,S] finite"},
         returns="f8[S,S]",
         family="curvature_matrix",
         method="dense",
@@ -54,12 +54,12 @@ KERNELS = [
         name="_w_tilde_matmul_sparse_mapping_matrix_from",
         doc="``W T`` (M, S) from dense W-tilde and the sparse rows of T.",
         args={
-            "w_tilde": "f8[M,M]",
+            "w_tilde": "f8[M,M] finite",
             "pix_indexes_for_sub_slim_index": PIX,
-            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pix_weights_for_sub_slim_index": "f8[M,B] finite",
             "pixels": "int -> S",
         },
-        returns="f8[M,S]",
+        returns="f8[M,S] finite",
         family="sparse_matmul",
         loops={"a": "M", "b": "M", "j": "B"},
         out_shape=("M", "S"),
@@ -76,9 +76,9 @@ KERNELS = [
         name="curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
         doc="""``F = T^T (W T)`` from dense W-tilde and the sparse rows of T (the seed's spelling, "wilde").""",
         args={
-            "w_tilde": "f8[M,M]",
+            "w_tilde": "f8[M,M] finite",
             "pix_indexes_for_sub_slim_index": PIX,
-            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pix_weights_for_sub_slim_index": "f8[M,B] finite",
             "pixels": "int -> S",
         },
         returns="f8[S,S]",
@@ -102,7 +102,7 @@ return sparse_mapping_matrix_transpose_matmul(omega, pix_indexes_for_sub_slim_in
         name="_w_compact_matmul_sparse_mapping_matrix_from",
         doc="``W T`` (M, S), reading W-tilde from the compact form and T from its sparse rows.",
         args=COMPACT_ARGS,
-        returns="f8[M,S]",
+        returns="f8[M,S] finite",
         family="sparse_matmul",
         method="compact",
         loops={"a": "M", "b": "M", "j": "B"},

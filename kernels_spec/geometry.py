@@ -6,7 +6,11 @@ KERNELS = [
     Composite(
         name="mask_2d_centres_from",
         doc="(y, x) centre of a mask in pixel units, from its shape, pixel scales and centre (arcsec).",
-        args={"shape_native": "int2", "pixel_scales": "float2", "centre": "float2"},
+        args={
+            "shape_native": "int2 >0",
+            "pixel_scales": "float2 finite >0",
+            "centre": "float2 finite",
+        },
         returns="float2",
         family="geometry",
         body="""
@@ -22,10 +26,10 @@ return (
 
 Pixel (y, x) is unmasked where ``((y-yc)*ps_y)**2 + ((x-xc)*ps_x)**2 <= radius**2``.""",
         args={
-            "shape_native": "int2",
-            "pixel_scales": "float2",
-            "radius": "float",
-            "centre": "float2",
+            "shape_native": "int2 >0",
+            "pixel_scales": "float2 finite >0",
+            "radius": "float finite >=0",
+            "centre": "float2 finite",
         },
         returns="b1[Ny,Nx]",
         family="geometry",

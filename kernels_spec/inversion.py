@@ -3,6 +3,10 @@
 from codegen.model import Composite, Scatter
 
 PIX = "i8[M,B] in [-1,S)"
+#: neighbour counts must agree with the -1 that ends each row of neighbors
+SIZES = "i8[S] in [0,P] counts neighbors"
+#: W-tilde and the lattice forms use only Re(sigma): the likelihoods refuse Re != Im
+LIKELIHOOD_NOISE = "c16[K] finite !=0 re==im"
 
 # one Cholesky factor of F + H gives the solve and its log-determinant, one of H the other;
 # a matrix that is not positive definite makes the evidence -inf (src/autojax/_linalg.py)
@@ -38,10 +42,10 @@ LIKELIHOOD_CALLS = [
 ]
 LIKELIHOOD_ARGS = {
     "pix_indexes_for_sub_slim_index": PIX,
-    "pix_weights_for_sub_slim_index": "f8[M,B]",
+    "pix_weights_for_sub_slim_index": "f8[M,B] finite",
     "neighbors": "i8[S,P] in [-1,S)",
-    "neighbors_sizes": "i8[S]",
-    "coefficient": "float",
+    "neighbors_sizes": SIZES,
+    "coefficient": "float finite",
 }
 
 KERNELS = [
@@ -66,7 +70,11 @@ return xp.sum(xp.astype(hit, xp.float64), axis=1)
     Composite(
         name="constant_regularization_matrix_from",
         doc="""Constant regularization H (S, S): ``H[i,i] = 1e-8 + c**2 n_i``; ``H[i,j] -= c**2`` per neighbour j.""",
-        args={"coefficient": "float", "neighbors": "i8[S,P] in [-1,S)", "neighbors_sizes": "i8[S]"},
+        args={
+            "coefficient": "float finite",
+            "neighbors": "i8[S,P] in [-1,S)",
+            "neighbors_sizes": SIZES,
+        },
         returns="f8[S,S]",
         family="regularization",
         calls=["_neighbor_adjacency_from"],
@@ -81,10 +89,11 @@ return eye * diagonal[None, :] - c2 * _neighbor_adjacency_from(neighbors)
         name="reconstruction_positive_negative_from",
         doc="""Solve ``(F + H) s = D`` for the source s (S,); values may be negative.
 
-A general LU solve (F + H need not be positive definite). A singular (exactly or to working
-precision) or non-finite system raises ``autojax.LinAlgError`` naming this kernel; under JAX
-tracing the solution is all NaN instead (the policy of ``autojax._linalg``).""",
-        args={"data_vector": "f8[S]", "curvature_reg_matrix": "f8[S,S]"},
+A general LU solve (F + H need not be positive definite). Non-finite input is refused by
+the argument checks (``ValueError``); a singular (exactly or to working precision) system
+raises ``autojax.LinAlgError`` naming this kernel; under JAX tracing the solution is all NaN
+instead (the policy of ``autojax._linalg``).""",
+        args={"data_vector": "f8[S] finite", "curvature_reg_matrix": "f8[S,S] finite"},
         returns="f8[S]",
         family="reconstruction",
         # JAX's jitted body cannot raise: it returns NaN, which the check turns into the error
@@ -96,7 +105,7 @@ return _linalg.solve(xp, curvature_reg_matrix, data_vector, "reconstruction_posi
     Composite(
         name="noise_normalization_complex_from",
         doc="``sum_k log(2 pi Re(sigma_k)**2) + log(2 pi Im(sigma_k)**2)``.",
-        args={"noise_map": "c16[K]"},
+        args={"noise_map": "c16[K] finite !=0"},
         returns="float",
         family="noise_normalization",
         body="return xp.sum(xp.log(2 * xp.pi * xp.real(noise_map) ** 2) + xp.log(2 * xp.pi * xp.imag(noise_map) ** 2))",
@@ -104,7 +113,7 @@ return _linalg.solve(xp, curvature_reg_matrix, data_vector, "reconstruction_posi
     Composite(
         name="data_chi_squared_complex_from",
         doc="``sum_k Re(d_k)**2 / Re(sigma_k)**2 + Im(d_k)**2 / Im(sigma_k)**2``: the chi-squared of a zero model.",
-        args={"data": "c16[K]", "noise_map": "c16[K]"},
+        args={"data": "c16[K] finite", "noise_map": "c16[K] finite !=0"},
         returns="float",
         family="noise_normalization",
         body="return xp.sum(xp.real(data) ** 2 / xp.real(noise_map) ** 2 + xp.imag(data) ** 2 / xp.imag(noise_map) ** 2)",
@@ -121,10 +130,10 @@ dataset and passed in, so a step costs O(M B + S**2 ...) and nothing in K.
 ``-inf`` when F + H or H is not positive definite. ``method`` as for
 ``curvature_matrix_via_w_compact_sparse_mapping_matrix_from``.""",
         args={
-            "dirty_image": "f8[M]",
-            "chi_squared_data": "float",
-            "noise_normalization": "float",
-            "w_compact": "f8[N,W]",
+            "dirty_image": "f8[M] finite",
+            "chi_squared_data": "float finite >=0",
+            "noise_normalization": "float finite",
+            "w_compact": "f8[N,W=2*N-1] finite",
             "native_index_for_slim_index": "i8[M,2] in [0,N)",
             **LIKELIHOOD_ARGS,
             "method": "str",
@@ -150,10 +159,10 @@ regularization with ``coefficient`` (1.0, the seed's value, by default), one Cho
 factor of F + H for the solve and its log-determinant and one of H. ``-inf`` when F + H
 is not positive definite.""",
         args={
-            "dirty_image": "f8[M]",
-            "data": "c16[K]",
-            "noise_map": "c16[K]",
-            "w_tilde": "f8[M,M]",
+            "dirty_image": "f8[M] finite",
+            "data": "c16[K] finite",
+            "noise_map": LIKELIHOOD_NOISE,
+            "w_tilde": "f8[M,M] finite",
             **LIKELIHOOD_ARGS,
         },
         defaults={"coefficient": "1.0"},
@@ -176,10 +185,10 @@ it, or ``auto``: the rule of ``curvature_matrix_via_w_compact_sparse_mapping_mat
 The regularization coefficient is an argument (default 1.0); ``-inf`` when F + H is not
 positive definite.""",
         args={
-            "dirty_image": "f8[M]",
-            "data": "c16[K]",
-            "noise_map": "c16[K]",
-            "w_compact": "f8[N,W]",
+            "dirty_image": "f8[M] finite",
+            "data": "c16[K] finite",
+            "noise_map": LIKELIHOOD_NOISE,
+            "w_compact": "f8[N,W=2*N-1] finite",
             "native_index_for_slim_index": "i8[M,2] in [0,N)",
             **LIKELIHOOD_ARGS,
             "method": "str",

@@ -22,10 +22,10 @@ KERNELS = [
         doc="Dense (M, S) mapping matrix T: ``T[m, pix[m, b]] += weight[m, b]`` over each row's valid entries.",
         args={
             "pix_indexes_for_sub_slim_index": PIX,
-            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pix_weights_for_sub_slim_index": "f8[M,B] finite",
             "pixels": "int -> S",
         },
-        returns="f8[M,S]",
+        returns="f8[M,S] finite",
         family="mapping_matrix",
         loops={"m": "M", "b": "B"},
         out_shape=("M", "S"),
@@ -42,7 +42,7 @@ KERNELS = [
 Entries after a row's first -1 are stored as explicit zeros at column 0.""",
         args={
             "pix_indexes_for_sub_slim_index": PIX,
-            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pix_weights_for_sub_slim_index": "f8[M,B] finite",
             "pixels": "int -> S",
         },
         returns="any",
@@ -66,7 +66,7 @@ return sparse.BCOO((data.reshape(m * b), indices), shape=(m, pixels))
     Composite(
         name="data_vector_from",
         doc="Data vector ``D = T^T d`` (S,), from the dense mapping matrix and the dirty image.",
-        args={"mapping_matrix": "f8[M,S]", "dirty_image": "f8[M]"},
+        args={"mapping_matrix": "f8[M,S] finite", "dirty_image": "f8[M] finite"},
         returns="f8[S]",
         family="data_vector",
         body="return dirty_image @ mapping_matrix",
@@ -75,9 +75,9 @@ return sparse.BCOO((data.reshape(m * b), indices), shape=(m, pixels))
         name="sparse_mapping_matrix_transpose_matmul",
         doc="``T^T @ matrix`` (S, C) without forming T: each valid mapping adds a scaled row of ``matrix``.",
         args={
-            "matrix": "f8[M,C]",
+            "matrix": "f8[M,C] finite",
             "pix_indexes_for_sub_slim_index": PIX,
-            "pix_weights_for_sub_slim_index": "f8[M,B]",
+            "pix_weights_for_sub_slim_index": "f8[M,B] finite",
             "pixels": "int -> S",
         },
         returns="f8[S,C]",

@@ -12,18 +12,19 @@ from codegen.model import Contraction, IndexMap
 
 COMPACT_ARGS = {
     "grid_size": "int -> N",
-    "noise_map_real": "f8[K]",
-    "uv_wavelengths": "f8[K,2]",
-    "pixel_scale": "float",
+    "noise_map_real": "f8[K] finite !=0",
+    "uv_wavelengths": "f8[K,2] finite",
+    "pixel_scale": "float finite >0",
 }
 # d: the phase step of one pixel for one wavelength of baseline
 PIXEL_PHASE = {"d": "2 * pi * pixel_scale * pi / 648000"}
 
 DIRTY_ARGS = {
-    "visibilities": "c16[K]",
-    "noise_map": "c16[K]",
-    "uv_wavelengths": "f8[K,2]",
-    "grid_radians_slim": "f8[M,2]",
+    "visibilities": "c16[K] finite",
+    # the dirty image weighs the real and imaginary parts by their own noise: Re != Im is fine
+    "noise_map": "c16[K] finite !=0",
+    "uv_wavelengths": "f8[K,2] finite",
+    "grid_radians_slim": "f8[M,2] finite",
 }
 
 # the phase of image pixel i for visibility k (x is column 1 of the grid, y column 0)
@@ -36,10 +37,10 @@ KERNELS = [
 
 The weight ``(noise**2 / vis)**2`` is the upstream one, kept on purpose.""",
         args={
-            "visibilities_real": "f8[K]",
-            "noise_map_real": "f8[K]",
-            "uv_wavelengths": "f8[K,2]",
-            "grid_radians_slim": "f8[M,2]",
+            "visibilities_real": "f8[K] finite",
+            "noise_map_real": "f8[K] finite !=0",
+            "uv_wavelengths": "f8[K,2] finite",
+            "grid_radians_slim": "f8[M,2] finite",
         },
         returns="f8[M]",
         family="w_tilde_data",
@@ -58,9 +59,9 @@ cos phi_i cos phi_j + sin phi_i sin phi_j``: per chunk of visibilities, the (M, 
 tables of cosines and sines are built once and multiplied, so the cost is 2 M K cosines
 and sines plus a matrix product, not M**2 K cosines.""",
         args={
-            "noise_map_real": "f8[K]",
-            "uv_wavelengths": "f8[K,2]",
-            "grid_radians_slim": "f8[M,2]",
+            "noise_map_real": "f8[K] finite !=0",
+            "uv_wavelengths": "f8[K,2] finite",
+            "grid_radians_slim": "f8[M,2] finite",
         },
         returns="f8[M,M]",
         family="w_tilde",
@@ -81,7 +82,7 @@ and sines plus a matrix product, not M**2 K cosines.""",
 ``cos(a - b) = cos a cos b + sin a sin b`` with ``a = d (n-(N-1)) u_k`` and ``b = d m v_k``:
 (N + 2N-1) K cosines and sines and a matrix product per chunk of visibilities.""",
         args=COMPACT_ARGS,
-        returns="f8[N,W]",
+        returns="f8[N,W=2*N-1] finite",
         family="w_compact",
         method="exact",
         lets=PIXEL_PHASE,
@@ -103,9 +104,9 @@ modes ``n - (N-1)`` and ``m``. O(K + N**2 log N) instead of O(K N**2). The defau
 ``eps`` keeps every entry above 1e-6 of the peak within 1e-9 relative of the exact sum
 (measured: at 1e-12, FINUFFT gives up to 3e-9; at 1e-13 nufftax up to 2e-9).
 Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax for JAX).""",
-        args={**COMPACT_ARGS, "eps": "float"},
+        args={**COMPACT_ARGS, "eps": "float finite >0"},
         defaults={"eps": "1e-14"},
-        returns="f8[N,W]",
+        returns="f8[N,W=2*N-1] finite",
         family="w_compact",
         method="nufft",
         lets=PIXEL_PHASE,
@@ -126,9 +127,9 @@ Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax for JAX).""",
 (a type-1 NUFFT to the tolerance ``eps``, O(K + N**2 log N); the optional 'nufft'
 extra). ``auto`` takes ``nufft`` above the measured crossover when its libraries are
 installed (and, for array-API, the inputs are NumPy or JAX arrays), else ``exact``.""",
-        args={**COMPACT_ARGS, "method": "str", "eps": "float"},
+        args={**COMPACT_ARGS, "method": "str", "eps": "float finite >0"},
         defaults={"method": "'auto'", "eps": "1e-14"},
-        returns="f8[N,W]",
+        returns="f8[N,W=2*N-1] finite",
         family="w_tilde",
         method="compact",
         methods={
@@ -145,7 +146,10 @@ installed (and, for array-API, the inputs are NumPy or JAX arrays), else ``exact
 
 For pixels a, b with ``dr = row_a - row_b``, ``dc = col_a - col_b``:
 ``W[a,b] = C[|dr|, (dc if dr >= 0 else -dc) + N - 1]``.""",
-        args={"w_compact": "f8[N,W]", "native_index_for_slim_index": "i8[M,2] in [0,N)"},
+        args={
+            "w_compact": "f8[N,W=2*N-1] finite",
+            "native_index_for_slim_index": "i8[M,2] in [0,N)",
+        },
         returns="f8[M,M]",
         family="w_tilde",
         method="compact_expand",
@@ -163,7 +167,7 @@ For pixels a, b with ``dr = row_a - row_b``, ``dc = col_a - col_b``:
 each axis (Python's negative indexing), written as the offset modulo the axis length so
 every backend reads it the same way. The native indices must lie in the preload's
 (Ny, Nx) crop, so that every offset is below Ny (Nx) in size.""",
-        args={"w_tilde_preload": "f8[Ry,Rx]", "native_index_for_slim_index": "i8[M,2]"},
+        args={"w_tilde_preload": "f8[Ry,Rx] finite", "native_index_for_slim_index": "i8[M,2]"},
         returns="f8[M,M]",
         family="w_tilde",
         method="preload_expand",

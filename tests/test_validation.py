@@ -86,3 +86,110 @@ def test_wrong_number_of_arguments(backend):
         pytest.skip("no data_vector_from")
     with pytest.raises(TypeError, match="data_vector_from"):
         func(np.zeros((2, 2)))
+
+
+# ------------------------------------------------------------------ the rule language
+
+import textwrap  # noqa: E402
+
+from autojax._validate import Checker, parse_decl  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("f8[K] finite !=0", "flags", ("finite", "!=0")),
+        ("c16[K] finite !=0 re==im", "flags", ("finite", "!=0", "re==im")),
+        ("i8[S] in [0,P] counts neighbors", "counts", "neighbors"),
+        ("i8[S] in [0,P] counts neighbors", "closed", True),
+        ("i8[M,B] in [-1,S)", "closed", False),
+        ("f8[N,W=2*N-1] finite", "ties", (("W", "2*N-1"),)),
+        ("float finite >0", "flags", ("finite", ">0")),
+        ("int2 >0", "flags", (">0",)),
+        ("int -> S", "bind", "S"),
+    ],
+)
+def test_rule_declarations_parse(text, field, value):
+    assert getattr(parse_decl(text), field) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("f8[K] positive", "not understood"),
+        ("i8[K] finite", "does not apply"),
+        ("f8[K] re==im", "does not apply"),
+        ("c16[K] >0", "does not apply"),
+        ("f8[K] finite finite", "twice"),
+        ("f8[N,W=2*N+x.y]", "size expression"),
+        ("f8[N,W=W+1]", "itself"),
+        ("f8[S] counts neighbors", "1-d i8"),
+        ("f8[K] in [0,K)", "only i8"),
+    ],
+)
+def test_bad_rule_declaration_is_refused(text, words):
+    with pytest.raises(ValueError, match=words):
+        parse_decl(text)
+
+
+@pytest.mark.parametrize(
+    ("decls", "words"),
+    [
+        (
+            {"rows": "i8[S,P]", "sizes": "i8[S] in [0,P] counts nothing"},
+            "counts the rows of 'nothing'",
+        ),
+        ({"rows": "i8[T,P]", "sizes": "i8[S] counts rows"}, "has S rows but 'rows' has T"),
+        ({"w": "f8[N,W=2*Q-1]"}, "uses size Q"),
+        ({"idx": "i8[M] in [0,S)"}, "uses size S"),
+    ],
+)
+def test_inconsistent_declarations_are_refused(decls, words):
+    with pytest.raises(ValueError, match=words):
+        Checker("k", decls)
+
+
+def test_bad_rule_in_a_spec_names_file_kernel_and_field(tmp_path):
+    from codegen.model import SpecError
+    from codegen.render import load_specs
+
+    (tmp_path / "bad.py").write_text(
+        textwrap.dedent(
+            """
+            from codegen.model import Composite
+            KERNELS = [Composite(name="k", doc="d", returns="f8[S]", body="return sizes",
+                args={"neighbors": "i8[S,P] in [-1,S)", "sizes": "i8[S] in [0,P] counts neighbours"})]
+            """
+        )
+    )
+    with pytest.raises(SpecError, match=r"bad.py: kernel 'k', field 'args.sizes'.*neighbours"):
+        load_specs(tmp_path)
+
+
+def _rules(text):
+    decl = parse_decl(text)
+    return decl.flags, decl.counts, decl.closed
+
+
+def test_original_declares_the_rules_of_the_specs():
+    """``original`` is decorated by hand; its rules (not its size names) match the specs'."""
+    from autojax.generated.capabilities import KERNELS
+
+    import autojax.numba as generated
+    from autojax import original
+
+    compared = 0
+    for name in original.__all__:
+        if name not in KERNELS or not hasattr(generated, name):
+            continue
+        mine = original.__dict__[name].__autojax_decls__
+        spec = getattr(generated, name).__autojax_decls__
+        for arg in set(mine) & set(spec):
+            if (
+                parse_decl(spec[arg]).is_array
+                and parse_decl(mine[arg]).dtype != parse_decl(spec[arg]).dtype
+            ):
+                continue
+            assert _rules(mine[arg]) == _rules(spec[arg]), (name, arg, mine[arg], spec[arg])
+            compared += 1
+    assert compared > 20

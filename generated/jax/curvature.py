@@ -27,7 +27,7 @@ def _curvature_matrix_via_w_tilde_from_impl(w_tilde, mapping_matrix):
     return mapping_matrix.T @ (w_tilde @ mapping_matrix)
 
 
-@validated(convert="keep", w_tilde="f8[M,M]", mapping_matrix="f8[M,S]")
+@validated(convert="jax", w_tilde="f8[M,M] finite", mapping_matrix="f8[M,S] finite")
 def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     """``F = T^T W T`` with dense W-tilde and dense mapping matrix.
 
@@ -36,9 +36,9 @@ def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     mapping_matrix
-        float64 array of shape (M, S)
+        float64 array of shape (M, S), finite
 
     Returns
     -------
@@ -59,6 +59,8 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     b = jnp.arange(M).reshape((-1, 1, 1))
     j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = chunk_size((M) * (B), _outer)
 
     def _step(_, _c):
@@ -85,10 +87,10 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_tilde="f8[M,M]",
+    convert="jax",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_tilde_matmul_sparse_mapping_matrix_from(
@@ -101,17 +103,17 @@ def _w_tilde_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     require_x64("_w_tilde_matmul_sparse_mapping_matrix_from")
@@ -133,10 +135,10 @@ def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_tilde="f8[M,M]",
+    convert="jax",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
@@ -149,11 +151,11 @@ def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -183,6 +185,8 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     b = jnp.arange(M).reshape((-1, 1, 1))
     j = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = chunk_size((M) * (B), _outer)
 
     def _step(_, _c):
@@ -223,11 +227,11 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_compact_matmul_sparse_mapping_matrix_from(
@@ -244,19 +248,19 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     require_x64("_w_compact_matmul_sparse_mapping_matrix_from")
@@ -290,11 +294,11 @@ def _curvature_matrix_via_w_compact_two_pass_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_two_pass_from(
@@ -311,13 +315,13 @@ def curvature_matrix_via_w_compact_two_pass_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -379,11 +383,11 @@ def _curvature_matrix_via_w_compact_fft_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_fft_from(
@@ -406,13 +410,13 @@ def curvature_matrix_via_w_compact_fft_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -465,11 +469,11 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
     method="str",
 )
@@ -492,13 +496,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
     method
@@ -536,6 +540,8 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
     b = jnp.arange(M).reshape((1, 1, -1, 1))
     j = jnp.arange(B).reshape((1, 1, 1, -1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, S), dtype=jnp.float64)
     _chunk = scatter_chunk_size((B) * (M) * (B), _outer)
 
     def _step(out, _c):
@@ -579,11 +585,11 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
@@ -602,13 +608,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -644,11 +650,11 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO_impl(
 
 
 @validated(
-    convert="keep",
-    w_compact="f8[N,W]",
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO(
@@ -665,13 +671,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 

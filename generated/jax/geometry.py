@@ -25,7 +25,9 @@ def _mask_2d_centres_from_impl(shape_native, pixel_scales, centre):
     )
 
 
-@validated(convert="keep", shape_native="int2", pixel_scales="float2", centre="float2")
+@validated(
+    convert="jax", shape_native="int2 >0", pixel_scales="float2 finite >0", centre="float2 finite"
+)
 def mask_2d_centres_from(shape_native, pixel_scales, centre):
     """(y, x) centre of a mask in pixel units, from its shape, pixel scales and centre (arcsec).
 
@@ -34,11 +36,11 @@ def mask_2d_centres_from(shape_native, pixel_scales, centre):
     Parameters
     ----------
     shape_native
-        pair of ints
+        pair of ints, positive
     pixel_scales
-        pair of floats
+        pair of floats, finite, positive
     centre
-        pair of floats
+        pair of floats, finite
 
     Returns
     -------
@@ -62,7 +64,11 @@ def _mask_2d_circular_from_impl(shape_native, pixel_scales, radius, centre):
 
 
 @validated(
-    convert="keep", shape_native="int2", pixel_scales="float2", radius="float", centre="float2"
+    convert="jax",
+    shape_native="int2 >0",
+    pixel_scales="float2 finite >0",
+    radius="float finite >=0",
+    centre="float2 finite",
 )
 def mask_2d_circular_from(shape_native, pixel_scales, radius, centre):
     """Circular mask, True = masked.
@@ -74,13 +80,13 @@ def mask_2d_circular_from(shape_native, pixel_scales, radius, centre):
     Parameters
     ----------
     shape_native
-        pair of ints
+        pair of ints, positive
     pixel_scales
-        pair of floats
+        pair of floats, finite, positive
     radius
-        float
+        float, finite, non-negative
     centre
-        pair of floats
+        pair of floats, finite
 
     Returns
     -------

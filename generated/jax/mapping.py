@@ -27,6 +27,8 @@ def _mapping_matrix_from_impl(
     S = pixels
     b = jnp.arange(B).reshape((1, -1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = scatter_chunk_size((B), _outer)
 
     def _step(out, _c):
@@ -50,9 +52,9 @@ def _mapping_matrix_from_impl(
 
 
 @validated(
-    convert="keep",
+    convert="jax",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels):
@@ -65,13 +67,13 @@ def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     require_x64("mapping_matrix_from")
@@ -96,9 +98,9 @@ def _mapping_matrix_from_BCOO_impl(
 
 
 @validated(
-    convert="keep",
+    convert="jax",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def mapping_matrix_from_BCOO(
@@ -115,7 +117,7 @@ def mapping_matrix_from_BCOO(
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -135,7 +137,7 @@ def _data_vector_from_impl(mapping_matrix, dirty_image):
     return dirty_image @ mapping_matrix
 
 
-@validated(convert="keep", mapping_matrix="f8[M,S]", dirty_image="f8[M]")
+@validated(convert="jax", mapping_matrix="f8[M,S] finite", dirty_image="f8[M] finite")
 def data_vector_from(mapping_matrix, dirty_image):
     """Data vector ``D = T^T d`` (S,), from the dense mapping matrix and the dirty image.
 
@@ -144,9 +146,9 @@ def data_vector_from(mapping_matrix, dirty_image):
     Parameters
     ----------
     mapping_matrix
-        float64 array of shape (M, S)
+        float64 array of shape (M, S), finite
     dirty_image
-        float64 array of shape (M,)
+        float64 array of shape (M,), finite
 
     Returns
     -------
@@ -168,6 +170,8 @@ def _sparse_mapping_matrix_transpose_matmul_impl(
     b = jnp.arange(B).reshape((1, -1, 1))
     c = jnp.arange(C).reshape((1, 1, -1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, C), dtype=jnp.float64)
     _chunk = chunk_size((B) * (C), _outer)
 
     def _step(out, _c):
@@ -191,10 +195,10 @@ def _sparse_mapping_matrix_transpose_matmul_impl(
 
 
 @validated(
-    convert="keep",
-    matrix="f8[M,C]",
+    convert="jax",
+    matrix="f8[M,C] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def sparse_mapping_matrix_transpose_matmul(
@@ -207,11 +211,11 @@ def sparse_mapping_matrix_transpose_matmul(
     Parameters
     ----------
     matrix
-        float64 array of shape (M, C)
+        float64 array of shape (M, C), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 

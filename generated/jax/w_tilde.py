@@ -54,11 +54,11 @@ def _w_tilde_data_interferometer_from_impl(
 
 
 @validated(
-    convert="keep",
-    visibilities_real="f8[K]",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    convert="jax",
+    visibilities_real="f8[K] finite",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def w_tilde_data_interferometer_from(
     visibilities_real, noise_map_real, uv_wavelengths, grid_radians_slim
@@ -72,13 +72,13 @@ def w_tilde_data_interferometer_from(
     Parameters
     ----------
     visibilities_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -141,7 +141,10 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
 
 
 @validated(
-    convert="keep", noise_map_real="f8[K]", uv_wavelengths="f8[K,2]", grid_radians_slim="f8[M,2]"
+    convert="jax",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_radians_slim):
     """Dense W-tilde: ``W[i,j] = sum_k noise_k**-2 cos(2 pi ((x_i-x_j) u_k + (y_i-y_j) v_k))``.
@@ -156,11 +159,11 @@ def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_r
     Parameters
     ----------
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -217,11 +220,11 @@ def _w_compact_curvature_interferometer_exact_from_impl(
 
 
 @validated(
-    convert="keep",
+    convert="jax",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
 )
 def w_compact_curvature_interferometer_exact_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale
@@ -241,15 +244,15 @@ def w_compact_curvature_interferometer_exact_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     require_x64("w_compact_curvature_interferometer_exact_from")
@@ -319,12 +322,12 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
 
 
 @validated(
-    convert="keep",
+    convert="jax",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
-    eps="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
+    eps="float finite >0",
 )
 def w_compact_curvature_interferometer_nufft_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps=1e-14
@@ -345,17 +348,17 @@ def w_compact_curvature_interferometer_nufft_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     require_x64("w_compact_curvature_interferometer_nufft_from")
@@ -394,13 +397,13 @@ def _w_compact_curvature_interferometer_from_impl(
 
 
 @validated(
-    convert="keep",
+    convert="jax",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
     method="str",
-    eps="float",
+    eps="float finite >0",
 )
 def w_compact_curvature_interferometer_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, method="auto", eps=1e-14
@@ -420,19 +423,19 @@ def w_compact_curvature_interferometer_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
     method
         str
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     require_x64("w_compact_curvature_interferometer_from")
@@ -462,7 +465,9 @@ def _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index):
     ).astype(jnp.float64)
 
 
-@validated(convert="keep", w_compact="f8[N,W]", native_index_for_slim_index="i8[M,2] in [0,N)")
+@validated(
+    convert="jax", w_compact="f8[N,W=2*N-1] finite", native_index_for_slim_index="i8[M,2] in [0,N)"
+)
 def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
     """Expand the compact form to the dense (M, M) W-tilde.
 
@@ -474,7 +479,7 @@ def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
 
@@ -503,7 +508,7 @@ def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)
     ).astype(jnp.float64)
 
 
-@validated(convert="keep", w_tilde_preload="f8[Ry,Rx]", native_index_for_slim_index="i8[M,2]")
+@validated(convert="jax", w_tilde_preload="f8[Ry,Rx] finite", native_index_for_slim_index="i8[M,2]")
 def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
 
@@ -517,7 +522,7 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     Parameters
     ----------
     w_tilde_preload
-        float64 array of shape (Ry, Rx)
+        float64 array of shape (Ry, Rx), finite
     native_index_for_slim_index
         int64 array of shape (M, 2)
 
@@ -591,11 +596,11 @@ def _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_r
 
 
 @validated(
-    convert="keep",
-    visibilities="c16[K]",
-    noise_map="c16[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    convert="jax",
+    visibilities="c16[K] finite",
+    noise_map="c16[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim):
     """The noise-weighted dirty image by the direct sum over the visibilities, (M,).
@@ -612,13 +617,13 @@ def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians
     Parameters
     ----------
     visibilities
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -721,11 +726,11 @@ def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_r
 
 
 @validated(
-    convert="keep",
-    visibilities="c16[K]",
-    noise_map="c16[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    convert="jax",
+    visibilities="c16[K] finite",
+    noise_map="c16[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
     eps="float",
 )
 def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
@@ -748,13 +753,13 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     Parameters
     ----------
     visibilities
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
     eps
         float
 
@@ -798,11 +803,11 @@ def _dirty_image_from_impl(
 
 
 @validated(
-    convert="keep",
-    visibilities="c16[K]",
-    noise_map="c16[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    convert="jax",
+    visibilities="c16[K] finite",
+    noise_map="c16[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
     method="str",
     eps="float",
 )
@@ -822,13 +827,13 @@ def dirty_image_from(
     Parameters
     ----------
     visibilities
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
     method
         str
     eps

@@ -21,7 +21,7 @@ def _curvature_matrix_via_w_tilde_from_impl(w_tilde, mapping_matrix):
     return mapping_matrix.T @ (w_tilde @ mapping_matrix)
 
 
-@validated(convert="numpy", w_tilde="f8[M,M]", mapping_matrix="f8[M,S]")
+@validated(convert="numpy", w_tilde="f8[M,M] finite", mapping_matrix="f8[M,S] finite")
 def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     """``F = T^T W T`` with dense W-tilde and dense mapping matrix.
 
@@ -30,9 +30,9 @@ def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     mapping_matrix
-        float64 array of shape (M, S)
+        float64 array of shape (M, S), finite
 
     Returns
     -------
@@ -63,9 +63,9 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="numpy",
-    w_tilde="f8[M,M]",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_tilde_matmul_sparse_mapping_matrix_from(
@@ -78,17 +78,17 @@ def _w_tilde_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     return _w_tilde_matmul_sparse_mapping_matrix_from_impl(
@@ -109,9 +109,9 @@ def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="numpy",
-    w_tilde="f8[M,M]",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
@@ -124,11 +124,11 @@ def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -180,10 +180,10 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="numpy",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_compact_matmul_sparse_mapping_matrix_from(
@@ -200,19 +200,19 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     return _w_compact_matmul_sparse_mapping_matrix_from_impl(
@@ -245,10 +245,10 @@ def _curvature_matrix_via_w_compact_two_pass_from_impl(
 
 @validated(
     convert="numpy",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_two_pass_from(
@@ -265,13 +265,13 @@ def curvature_matrix_via_w_compact_two_pass_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -414,10 +414,10 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
 
 @validated(
     convert="numpy",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_conv_from(
@@ -440,13 +440,13 @@ def curvature_matrix_via_w_compact_conv_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -506,10 +506,10 @@ def _curvature_matrix_via_w_compact_fft_from_impl(
 
 @validated(
     convert="numpy",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_fft_from(
@@ -532,13 +532,13 @@ def curvature_matrix_via_w_compact_fft_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -598,10 +598,10 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="numpy",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
     method="str",
 )
@@ -624,13 +624,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
     method
@@ -699,10 +699,10 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
 
 @validated(
     convert="numpy",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
@@ -721,13 +721,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 

@@ -57,7 +57,10 @@ def _constant_regularization_matrix_from_impl(coefficient, neighbors, neighbors_
 
 
 @validated(
-    convert="numpy", coefficient="float", neighbors="i8[S,P] in [-1,S)", neighbors_sizes="i8[S]"
+    convert="numpy",
+    coefficient="float finite",
+    neighbors="i8[S,P] in [-1,S)",
+    neighbors_sizes="i8[S] in [0,P] counts neighbors",
 )
 def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes):
     """Constant regularization H (S, S): ``H[i,i] = 1e-8 + c**2 n_i``; ``H[i,j] -= c**2`` per neighbour j.
@@ -67,11 +70,11 @@ def constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
     Parameters
     ----------
     coefficient
-        float
+        float, finite
     neighbors
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
-        int64 array of shape (S,)
+        int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
 
     Returns
     -------
@@ -87,22 +90,23 @@ def _reconstruction_positive_negative_from_impl(data_vector, curvature_reg_matri
     )
 
 
-@validated(convert="numpy", data_vector="f8[S]", curvature_reg_matrix="f8[S,S]")
+@validated(convert="numpy", data_vector="f8[S] finite", curvature_reg_matrix="f8[S,S] finite")
 def reconstruction_positive_negative_from(data_vector, curvature_reg_matrix):
     """Solve ``(F + H) s = D`` for the source s (S,); values may be negative.
 
-    A general LU solve (F + H need not be positive definite). A singular (exactly or to working
-    precision) or non-finite system raises ``autojax.LinAlgError`` naming this kernel; under JAX
-    tracing the solution is all NaN instead (the policy of ``autojax._linalg``).
+    A general LU solve (F + H need not be positive definite). Non-finite input is refused by
+    the argument checks (``ValueError``); a singular (exactly or to working precision) system
+    raises ``autojax.LinAlgError`` naming this kernel; under JAX tracing the solution is all NaN
+    instead (the policy of ``autojax._linalg``).
 
     Method: ``direct`` (family ``reconstruction``).
 
     Parameters
     ----------
     data_vector
-        float64 array of shape (S,)
+        float64 array of shape (S,), finite
     curvature_reg_matrix
-        float64 array of shape (S, S)
+        float64 array of shape (S, S), finite
 
     Returns
     -------
@@ -123,7 +127,7 @@ def _noise_normalization_complex_from_impl(noise_map):
     )
 
 
-@validated(convert="numpy", noise_map="c16[K]")
+@validated(convert="numpy", noise_map="c16[K] finite !=0")
 def noise_normalization_complex_from(noise_map):
     """``sum_k log(2 pi Re(sigma_k)**2) + log(2 pi Im(sigma_k)**2)``.
 
@@ -132,7 +136,7 @@ def noise_normalization_complex_from(noise_map):
     Parameters
     ----------
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
 
     Returns
     -------
@@ -148,7 +152,7 @@ def _data_chi_squared_complex_from_impl(data, noise_map):
     )
 
 
-@validated(convert="numpy", data="c16[K]", noise_map="c16[K]")
+@validated(convert="numpy", data="c16[K] finite", noise_map="c16[K] finite !=0")
 def data_chi_squared_complex_from(data, noise_map):
     """``sum_k Re(d_k)**2 / Re(sigma_k)**2 + Im(d_k)**2 / Im(sigma_k)**2``: the chi-squared of a zero model.
 
@@ -157,9 +161,9 @@ def data_chi_squared_complex_from(data, noise_map):
     Parameters
     ----------
     data
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
 
     Returns
     -------
@@ -219,16 +223,16 @@ def _log_evidence_via_w_compact_from_impl(
 
 @validated(
     convert="numpy",
-    dirty_image="f8[M]",
-    chi_squared_data="float",
-    noise_normalization="float",
-    w_compact="f8[N,W]",
+    dirty_image="f8[M] finite",
+    chi_squared_data="float finite >=0",
+    noise_normalization="float finite",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
-    neighbors_sizes="i8[S]",
-    coefficient="float",
+    neighbors_sizes="i8[S] in [0,P] counts neighbors",
+    coefficient="float finite",
     method="str",
 )
 def log_evidence_via_w_compact_from(
@@ -259,25 +263,25 @@ def log_evidence_via_w_compact_from(
     Parameters
     ----------
     dirty_image
-        float64 array of shape (M,)
+        float64 array of shape (M,), finite
     chi_squared_data
-        float
+        float, finite, non-negative
     noise_normalization
-        float
+        float, finite
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     neighbors
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
-        int64 array of shape (S,)
+        int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float
+        float, finite
     method
         str
 
@@ -346,15 +350,15 @@ def _log_likelihood_function_via_w_tilde_from_impl(
 
 @validated(
     convert="numpy",
-    dirty_image="f8[M]",
-    data="c16[K]",
-    noise_map="c16[K]",
-    w_tilde="f8[M,M]",
+    dirty_image="f8[M] finite",
+    data="c16[K] finite",
+    noise_map="c16[K] finite !=0 re==im",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
-    neighbors_sizes="i8[S]",
-    coefficient="float",
+    neighbors_sizes="i8[S] in [0,P] counts neighbors",
+    coefficient="float finite",
 )
 def log_likelihood_function_via_w_tilde_from(
     dirty_image,
@@ -380,23 +384,23 @@ def log_likelihood_function_via_w_tilde_from(
     Parameters
     ----------
     dirty_image
-        float64 array of shape (M,)
+        float64 array of shape (M,), finite
     data
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero, real part equal to imaginary part
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     neighbors
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
-        int64 array of shape (S,)
+        int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float
+        float, finite
 
     Returns
     -------
@@ -448,16 +452,16 @@ def _log_likelihood_function_via_w_compact_from_impl(
 
 @validated(
     convert="numpy",
-    dirty_image="f8[M]",
-    data="c16[K]",
-    noise_map="c16[K]",
-    w_compact="f8[N,W]",
+    dirty_image="f8[M] finite",
+    data="c16[K] finite",
+    noise_map="c16[K] finite !=0 re==im",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
-    neighbors_sizes="i8[S]",
-    coefficient="float",
+    neighbors_sizes="i8[S] in [0,P] counts neighbors",
+    coefficient="float finite",
     method="str",
 )
 def log_likelihood_function_via_w_compact_from(
@@ -485,25 +489,25 @@ def log_likelihood_function_via_w_compact_from(
     Parameters
     ----------
     dirty_image
-        float64 array of shape (M,)
+        float64 array of shape (M,), finite
     data
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero, real part equal to imaginary part
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     neighbors
         int64 array of shape (S, P), values in [-1, S)
     neighbors_sizes
-        int64 array of shape (S,)
+        int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float
+        float, finite
     method
         str
 

@@ -33,7 +33,7 @@ def _mapping_matrix_from_impl(
 @validated(
     convert="numpy",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels):
@@ -46,13 +46,13 @@ def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     return _mapping_matrix_from_impl(
@@ -64,7 +64,7 @@ def _data_vector_from_impl(mapping_matrix, dirty_image):
     return dirty_image @ mapping_matrix
 
 
-@validated(convert="numpy", mapping_matrix="f8[M,S]", dirty_image="f8[M]")
+@validated(convert="numpy", mapping_matrix="f8[M,S] finite", dirty_image="f8[M] finite")
 def data_vector_from(mapping_matrix, dirty_image):
     """Data vector ``D = T^T d`` (S,), from the dense mapping matrix and the dirty image.
 
@@ -73,9 +73,9 @@ def data_vector_from(mapping_matrix, dirty_image):
     Parameters
     ----------
     mapping_matrix
-        float64 array of shape (M, S)
+        float64 array of shape (M, S), finite
     dirty_image
-        float64 array of shape (M,)
+        float64 array of shape (M,), finite
 
     Returns
     -------
@@ -107,9 +107,9 @@ def _sparse_mapping_matrix_transpose_matmul_impl(
 
 @validated(
     convert="numpy",
-    matrix="f8[M,C]",
+    matrix="f8[M,C] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def sparse_mapping_matrix_transpose_matmul(
@@ -122,11 +122,11 @@ def sparse_mapping_matrix_transpose_matmul(
     Parameters
     ----------
     matrix
-        float64 array of shape (M, C)
+        float64 array of shape (M, C), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 

@@ -21,7 +21,7 @@ def _curvature_matrix_via_w_tilde_from_impl(w_tilde, mapping_matrix):
     return mapping_matrix.T @ (w_tilde @ mapping_matrix)
 
 
-@validated(convert="keep", w_tilde="f8[M,M]", mapping_matrix="f8[M,S]")
+@validated(convert="keep", w_tilde="f8[M,M] finite", mapping_matrix="f8[M,S] finite")
 def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     """``F = T^T W T`` with dense W-tilde and dense mapping matrix.
 
@@ -30,9 +30,9 @@ def curvature_matrix_via_w_tilde_from(w_tilde, mapping_matrix):
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     mapping_matrix
-        float64 array of shape (M, S)
+        float64 array of shape (M, S), finite
 
     Returns
     -------
@@ -53,9 +53,9 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="keep",
-    w_tilde="f8[M,M]",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_tilde_matmul_sparse_mapping_matrix_from(
@@ -68,17 +68,17 @@ def _w_tilde_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     return _w_tilde_matmul_sparse_mapping_matrix_from_impl(
@@ -100,9 +100,9 @@ def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="keep",
-    w_tilde="f8[M,M]",
+    w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
@@ -115,11 +115,11 @@ def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_tilde
-        float64 array of shape (M, M)
+        float64 array of shape (M, M), finite
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -154,10 +154,10 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="keep",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def _w_compact_matmul_sparse_mapping_matrix_from(
@@ -174,19 +174,19 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
     Returns
     -------
-    float64 array of shape (M, S)
+    float64 array of shape (M, S), finite
     """
 
     return _w_compact_matmul_sparse_mapping_matrix_from_impl(
@@ -225,10 +225,10 @@ def _curvature_matrix_via_w_compact_two_pass_from_impl(
 
 @validated(
     convert="keep",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_two_pass_from(
@@ -245,13 +245,13 @@ def curvature_matrix_via_w_compact_two_pass_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -317,10 +317,10 @@ def _curvature_matrix_via_w_compact_fft_from_impl(
 
 @validated(
     convert="keep",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
 )
 def curvature_matrix_via_w_compact_fft_from(
@@ -343,13 +343,13 @@ def curvature_matrix_via_w_compact_fft_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
 
@@ -402,10 +402,10 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
 
 @validated(
     convert="keep",
-    w_compact="f8[N,W]",
+    w_compact="f8[N,W=2*N-1] finite",
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
-    pix_weights_for_sub_slim_index="f8[M,B]",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
     pixels="int -> S",
     method="str",
 )
@@ -428,13 +428,13 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
     pix_indexes_for_sub_slim_index
         int64 array of shape (M, B), values in [-1, S)
     pix_weights_for_sub_slim_index
-        float64 array of shape (M, B)
+        float64 array of shape (M, B), finite
     pixels
         int (= S)
     method

@@ -19,7 +19,9 @@ def _mask_2d_centres_from_impl(shape_native, pixel_scales, centre):
     )
 
 
-@validated(convert="keep", shape_native="int2", pixel_scales="float2", centre="float2")
+@validated(
+    convert="keep", shape_native="int2 >0", pixel_scales="float2 finite >0", centre="float2 finite"
+)
 def mask_2d_centres_from(shape_native, pixel_scales, centre):
     """(y, x) centre of a mask in pixel units, from its shape, pixel scales and centre (arcsec).
 
@@ -28,11 +30,11 @@ def mask_2d_centres_from(shape_native, pixel_scales, centre):
     Parameters
     ----------
     shape_native
-        pair of ints
+        pair of ints, positive
     pixel_scales
-        pair of floats
+        pair of floats, finite, positive
     centre
-        pair of floats
+        pair of floats, finite
 
     Returns
     -------

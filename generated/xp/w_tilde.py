@@ -42,10 +42,10 @@ def _w_tilde_data_interferometer_from_impl(
 
 @validated(
     convert="keep",
-    visibilities_real="f8[K]",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    visibilities_real="f8[K] finite",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def w_tilde_data_interferometer_from(
     visibilities_real, noise_map_real, uv_wavelengths, grid_radians_slim
@@ -59,13 +59,13 @@ def w_tilde_data_interferometer_from(
     Parameters
     ----------
     visibilities_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -126,7 +126,10 @@ def _w_tilde_curvature_interferometer_from_impl(noise_map_real, uv_wavelengths, 
 
 
 @validated(
-    convert="keep", noise_map_real="f8[K]", uv_wavelengths="f8[K,2]", grid_radians_slim="f8[M,2]"
+    convert="keep",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_radians_slim):
     """Dense W-tilde: ``W[i,j] = sum_k noise_k**-2 cos(2 pi ((x_i-x_j) u_k + (y_i-y_j) v_k))``.
@@ -141,11 +144,11 @@ def w_tilde_curvature_interferometer_from(noise_map_real, uv_wavelengths, grid_r
     Parameters
     ----------
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -205,9 +208,9 @@ def _w_compact_curvature_interferometer_exact_from_impl(
 @validated(
     convert="keep",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
 )
 def w_compact_curvature_interferometer_exact_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale
@@ -227,15 +230,15 @@ def w_compact_curvature_interferometer_exact_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     return _w_compact_curvature_interferometer_exact_from_impl(
@@ -313,10 +316,10 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
 @validated(
     convert="keep",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
-    eps="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
+    eps="float finite >0",
 )
 def w_compact_curvature_interferometer_nufft_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps=1e-14
@@ -337,17 +340,17 @@ def w_compact_curvature_interferometer_nufft_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     return _w_compact_curvature_interferometer_nufft_from_impl(
@@ -387,11 +390,11 @@ def _w_compact_curvature_interferometer_from_impl(
 @validated(
     convert="keep",
     grid_size="int -> N",
-    noise_map_real="f8[K]",
-    uv_wavelengths="f8[K,2]",
-    pixel_scale="float",
+    noise_map_real="f8[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    pixel_scale="float finite >0",
     method="str",
-    eps="float",
+    eps="float finite >0",
 )
 def w_compact_curvature_interferometer_from(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, method="auto", eps=1e-14
@@ -411,19 +414,19 @@ def w_compact_curvature_interferometer_from(
     grid_size
         int (= N)
     noise_map_real
-        float64 array of shape (K,)
+        float64 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     pixel_scale
-        float
+        float, finite, positive
     method
         str
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
-    float64 array of shape (N, W)
+    float64 array of shape (N, W = 2*N-1), finite
     """
 
     return _w_compact_curvature_interferometer_from_impl(
@@ -456,7 +459,9 @@ def _w_tilde_via_compact_from_impl(w_compact, native_index_for_slim_index):
     )
 
 
-@validated(convert="keep", w_compact="f8[N,W]", native_index_for_slim_index="i8[M,2] in [0,N)")
+@validated(
+    convert="keep", w_compact="f8[N,W=2*N-1] finite", native_index_for_slim_index="i8[M,2] in [0,N)"
+)
 def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
     """Expand the compact form to the dense (M, M) W-tilde.
 
@@ -468,7 +473,7 @@ def w_tilde_via_compact_from(w_compact, native_index_for_slim_index):
     Parameters
     ----------
     w_compact
-        float64 array of shape (N, W)
+        float64 array of shape (N, W = 2*N-1), finite
     native_index_for_slim_index
         int64 array of shape (M, 2), values in [0, N)
 
@@ -500,7 +505,9 @@ def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)
     )
 
 
-@validated(convert="keep", w_tilde_preload="f8[Ry,Rx]", native_index_for_slim_index="i8[M,2]")
+@validated(
+    convert="keep", w_tilde_preload="f8[Ry,Rx] finite", native_index_for_slim_index="i8[M,2]"
+)
 def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
 
@@ -514,7 +521,7 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     Parameters
     ----------
     w_tilde_preload
-        float64 array of shape (Ry, Rx)
+        float64 array of shape (Ry, Rx), finite
     native_index_for_slim_index
         int64 array of shape (M, 2)
 
@@ -583,10 +590,10 @@ def _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_r
 
 @validated(
     convert="keep",
-    visibilities="c16[K]",
-    noise_map="c16[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    visibilities="c16[K] finite",
+    noise_map="c16[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
 )
 def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim):
     """The noise-weighted dirty image by the direct sum over the visibilities, (M,).
@@ -603,13 +610,13 @@ def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians
     Parameters
     ----------
     visibilities
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
 
     Returns
     -------
@@ -690,10 +697,10 @@ def _dirty_image_nufft_from_impl(
 
 @validated(
     convert="keep",
-    visibilities="c16[K]",
-    noise_map="c16[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    visibilities="c16[K] finite",
+    noise_map="c16[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
     eps="float",
 )
 def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
@@ -716,13 +723,13 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     Parameters
     ----------
     visibilities
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
     eps
         float
 
@@ -766,10 +773,10 @@ def _dirty_image_from_impl(
 
 @validated(
     convert="keep",
-    visibilities="c16[K]",
-    noise_map="c16[K]",
-    uv_wavelengths="f8[K,2]",
-    grid_radians_slim="f8[M,2]",
+    visibilities="c16[K] finite",
+    noise_map="c16[K] finite !=0",
+    uv_wavelengths="f8[K,2] finite",
+    grid_radians_slim="f8[M,2] finite",
     method="str",
     eps="float",
 )
@@ -789,13 +796,13 @@ def dirty_image_from(
     Parameters
     ----------
     visibilities
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite
     noise_map
-        complex128 array of shape (K,)
+        complex128 array of shape (K,), finite, non-zero
     uv_wavelengths
-        float64 array of shape (K, 2)
+        float64 array of shape (K, 2), finite
     grid_radians_slim
-        float64 array of shape (M, 2)
+        float64 array of shape (M, 2), finite
     method
         str
     eps

@@ -2,39 +2,65 @@
 
 A declaration is a short string, the same one the kernel specs in ``kernels_spec/`` use:
 
-=============================  ===========================================================
-``"f8[K]"``                    float64 array of shape (K,); K is bound on first sight
-``"f8[K,2]"``                  float64 array, second axis exactly 2
-``"c16[K]"``                   complex128 array
-``"i8[M,B] in [-1,S)"``        int64 array whose values lie in [-1, S)
-``"b1[N,N]"``                  bool array
-``"int"`` / ``"float"``        Python/NumPy scalar
-``"int -> S"``                 integer scalar that also binds the size symbol S
-``"int2"`` / ``"float2"``      pair of scalars, e.g. a shape or pixel scales
-``"str"``                      a string (a method name); passed through after a type check
-``"any"``                      passed through unchecked
-=============================  ===========================================================
+=====================================  ====================================================
+``"f8[K]"``                            float64 array of shape (K,); K is bound on first sight
+``"f8[K,2]"``                          float64 array, second axis exactly 2
+``"f8[N,W=2*N-1]"``                    axis size W bound here *and* tied to other sizes
+``"c16[K]"``                           complex128 array (a real array is refused)
+``"i8[M,B] in [-1,S)"``                int64 array whose values lie in [-1, S)
+``"i8[S] in [0,P] counts neighbors"``  values in [0, P] (closed), and ``value[i]`` equals the
+                                       number of entries of ``neighbors[i]`` before its
+                                       first negative one (the -1 that ends the row)
+``"f8[K] finite"``                     no NaN or inf
+``"c16[K] finite !=0 re==im"``         also non-zero real and imaginary parts, and equal
+                                       real and imaginary parts (to 1e-12 relative)
+``"b1[N,N]"``                          bool array
+``"int"`` / ``"float"``                Python/NumPy scalar
+``"float finite >0"``                  positive finite scalar (flags as for arrays)
+``"int -> S"``                         integer scalar that also binds the size symbol S
+``"int2 >0"`` / ``"float2 finite"``    pair of scalars, e.g. a shape or pixel scales
+``"str"``                              a string (a method name); passed through after a check
+``"any"``                              passed through unchecked
+=====================================  ====================================================
 
-Size symbols are the ones of KERNELS.md (N, M, K, S, B, P, ...). The same symbol in two
-declarations must name the same size, so ``uv_wavelengths: f8[K,2]`` and
-``noise_map_real: f8[K]`` catch a mismatched K with a message naming both arguments.
+Flags are ``finite``, ``>0``, ``>=0``, ``!=0`` (for complex: both parts non-zero) and
+``re==im`` (complex only). Size symbols are the ones of KERNELS.md (N, M, K, S, B, P, ...).
+The same symbol in two declarations must name the same size, so ``uv_wavelengths:
+f8[K,2]`` and ``noise_map_real: f8[K]`` catch a mismatched K with a message naming both
+arguments. :func:`check_decls` checks a whole argument list (a ``counts`` target must be
+a declared 2-d int array with the same rows; every symbol a bound or a tie reads must be
+bound by some argument); the spec loader and :class:`Checker` both call it.
 
 Checks raise :class:`TypeError` for the wrong kind of value (complex where real is
-expected, float where an index is expected) and :class:`ValueError` for wrong shapes,
-mismatched sizes and indices out of range, always naming the kernel and the argument.
+expected, real where complex is, float where an index is expected) and :class:`ValueError`
+for wrong shapes, mismatched sizes, indices out of range and values the rules refuse,
+always naming the kernel and the argument.
+
+Arrays are converted to native byte order (a FITS ``>f8`` array is byte-swapped, once, on
+every backend); the NumPy backends (Numba, ``original``) also make them C-contiguous with
+the declared dtype.
+
+Traced values (inside a user's ``jax.jit``, ``vmap`` or ``grad``) cannot be inspected: the
+shape, dtype and tie checks still run (shapes are static), and the value rules are
+evaluated on the traced values instead. :meth:`Checker.traced_valid` returns a traced
+boolean (the JAX kernels multiply their floating results by ``where(valid, 1, nan)``) and
+registers each rule with ``jax.experimental.checkify``, so that
+``checkify.checkify(jax.jit(kernel))`` reports the same message as the eager check.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Decl", "parse_decl", "Checker", "validated"]
+__all__ = ["Decl", "parse_decl", "check_decls", "Checker", "validated", "check"]
 
 _DTYPES = {
     "f8": np.dtype(np.float64),
@@ -43,18 +69,42 @@ _DTYPES = {
     "b1": np.dtype(np.bool_),
 }
 _KIND_NAMES = {"f8": "float64", "i8": "int64", "c16": "complex128", "b1": "bool"}
-# dtype kinds each declared dtype accepts (and converts from)
-_ACCEPTED_KINDS = {"f8": "fiu", "i8": "iu", "c16": "fiuc", "b1": "b"}
+# dtype kinds each declared dtype accepts (and converts from); complex must be complex
+_ACCEPTED_KINDS = {"f8": "fiu", "i8": "iu", "c16": "c", "b1": "b"}
 _SCALARS = ("int", "float", "int2", "float2", "str", "any")
+FLAGS = ("finite", ">0", ">=0", "!=0", "re==im")
+#: which flags each dtype / scalar kind may carry
+_FLAGS_FOR = {
+    "f8": {"finite", ">0", ">=0", "!=0"},
+    "c16": {"finite", "!=0", "re==im"},
+    "float": {"finite", ">0", ">=0", "!=0"},
+    "float2": {"finite", ">0", ">=0", "!=0"},
+    "int": {">0", ">=0", "!=0"},
+    "int2": {">0", ">=0", "!=0"},
+}
+#: relative tolerance of ``re==im``
+RE_IM_RTOL = 1e-12
 
-_ARRAY_RE = re.compile(
-    r"^(?P<dtype>f8|i8|c16|b1)\[(?P<shape>[^\]]*)\]"
-    r"(?:\s+in\s+\[(?P<lo>-?\w+)\s*,\s*(?P<hi>-?\w+)\))?$"
-)
+_HEAD_RE = re.compile(r"^(?P<dtype>f8|i8|c16|b1)\[(?P<shape>[^\]]*)\](?P<rest>.*)$")
+_BOUNDS_RE = re.compile(r"^in\s*\[\s*(?P<lo>-?\w+)\s*,\s*(?P<hi>-?\w+)\s*(?P<close>[\)\]])")
+_COUNTS_RE = re.compile(r"^counts\s+(?P<target>[A-Za-z_]\w*)")
 _SCALAR_RE = re.compile(
-    r"^(?P<kind>int|float|int2|float2|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?$"
+    r"^(?P<kind>int2|float2|int|float|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?(?P<rest>.*)$"
 )
 _SYMBOL_RE = re.compile(r"^[A-Za-z_]\w*$")
+_TIE_NODES = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Name,
+    ast.Constant,
+    ast.Load,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.FloorDiv,
+    ast.USub,
+)
 
 
 @dataclass(frozen=True)
@@ -66,40 +116,73 @@ class Decl:
     shape: tuple[str | int, ...] | None  # symbols or fixed sizes; None for scalars
     scalar: str | None = None  # "int", "float", "int2", "float2", "any"
     bind: str | None = None  # size symbol a scalar binds
-    bounds: tuple[str | int, str | int] | None = None  # [lo, hi) for index arrays
+    bounds: tuple[str | int, str | int] | None = None  # [lo, hi) (or [lo, hi]) for ints
+    closed: bool = False  # the upper bound is included
+    counts: str | None = None  # argument whose rows this array counts (up to the first -1)
+    flags: tuple[str, ...] = ()  # value rules: finite, >0, >=0, !=0, re==im
+    ties: tuple[tuple[str, str], ...] = ()  # (symbol, expression of other sizes)
 
     @property
     def is_array(self) -> bool:
         return self.dtype is not None
 
     @property
+    def has_rules(self) -> bool:
+        """Whether values (not only shapes) are checked."""
+        return bool(self.bounds or self.counts or self.flags)
+
+    @property
     def symbols(self) -> tuple[str, ...]:
         """Size symbols this declaration mentions, in order."""
         out = []
-        for item in (self.shape or ()) + (self.bounds or ()) + ((self.bind,) if self.bind else ()):
+        items = list(self.shape or ()) + list(self.bounds or ())
+        items += [self.bind] if self.bind else []
+        for _, expr in self.ties:
+            items += sorted(_tie_names(expr))
+        for item in items:
             if isinstance(item, str) and item not in out:
                 out.append(item)
         return tuple(out)
 
+    @functools.cached_property
+    def tie_symbols(self) -> frozenset[str]:
+        return frozenset(name for _, expr in self.ties for name in _tie_names(expr))
+
     def describe(self) -> str:
         """Human-readable form used in docstrings and error messages."""
         if self.is_array:
-            dims = ", ".join(str(s) for s in self.shape)
+            ties = dict(self.ties)
+            dims = ", ".join(f"{s} = {ties[s]}" if s in ties else str(s) for s in self.shape)
             text = f"{_KIND_NAMES[self.dtype]} array of shape ({dims}{',' if len(self.shape) == 1 else ''})"
             if self.bounds:
-                text += f", values in [{self.bounds[0]}, {self.bounds[1]})"
-            return text
-        text = {
-            "int": "int",
-            "float": "float",
-            "int2": "pair of ints",
-            "float2": "pair of floats",
-            "str": "str",
-            "any": "any value",
-        }[self.scalar]
-        if self.bind:
-            text += f" (= {self.bind})"
+                text += (
+                    f", values in [{self.bounds[0]}, {self.bounds[1]}{']' if self.closed else ')'}"
+                )
+            if self.counts:
+                text += f", counting the entries of each row of {self.counts} before its first -1"
+        else:
+            text = {
+                "int": "int",
+                "float": "float",
+                "int2": "pair of ints",
+                "float2": "pair of floats",
+                "str": "str",
+                "any": "any value",
+            }[self.scalar]
+            if self.bind:
+                text += f" (= {self.bind})"
+        if self.flags:
+            text += ", " + ", ".join(_FLAG_WORDS[f] for f in self.flags)
         return text
+
+
+_FLAG_WORDS = {
+    "finite": "finite",
+    ">0": "positive",
+    ">=0": "non-negative",
+    "!=0": "non-zero",
+    "re==im": "real part equal to imaginary part",
+}
 
 
 def _size_item(token: str) -> str | int:
@@ -112,33 +195,149 @@ def _size_item(token: str) -> str | int:
 
 
 @functools.cache
-def parse_decl(text: str) -> Decl:
-    """Parse a declaration string; raise ValueError with the offending text."""
-    text = text.strip()
-    m = _ARRAY_RE.match(text)
-    if m:
-        shape_text = m.group("shape").strip()
-        if not shape_text:
-            raise ValueError(f"declaration {text!r}: an array needs at least one axis")
-        shape = tuple(_size_item(t) for t in shape_text.split(","))
-        bounds = None
-        if m.group("lo") is not None:
-            if m.group("dtype") != "i8":
-                raise ValueError(f"declaration {text!r}: only i8 arrays take value bounds")
-            bounds = (_size_item(m.group("lo")), _size_item(m.group("hi")))
-        return Decl(text, m.group("dtype"), shape, bounds=bounds)
-    m = _SCALAR_RE.match(text)
-    if m:
-        if m.group("bind") and m.group("kind") != "int":
-            raise ValueError(f"declaration {text!r}: only an int can bind a size")
-        return Decl(text, None, None, scalar=m.group("kind"), bind=m.group("bind"))
-    raise ValueError(
-        f"declaration {text!r} is not understood; expected e.g. 'f8[K,2]', "
-        "'i8[M,B] in [-1,S)', 'int -> S', 'float2'"
+def _tie_code(expr: str):
+    tree = ast.parse(expr, mode="eval")
+    for node in ast.walk(tree):
+        if not isinstance(node, _TIE_NODES) or (
+            isinstance(node, ast.Constant) and not isinstance(node.value, int)
+        ):
+            raise ValueError(
+                f"size expression {expr!r} may use only size symbols, integers, + - * //"
+            )
+    return compile(tree, "<tie>", "eval")
+
+
+@functools.cache
+def _tie_names(expr: str) -> frozenset[str]:
+    return frozenset(
+        n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)
     )
 
 
-_PAIR_ITEM = {"int2": parse_decl("int"), "float2": parse_decl("float")}
+def _parse_flags(text: str, rest: str, allowed: set[str]) -> tuple[str, ...]:
+    flags = []
+    for token in rest.split():
+        if token not in FLAGS:
+            raise ValueError(
+                f"declaration {text!r}: {token!r} is not understood; flags are {', '.join(FLAGS)}"
+            )
+        if token not in allowed:
+            raise ValueError(f"declaration {text!r}: flag {token!r} does not apply here")
+        if token in flags:
+            raise ValueError(f"declaration {text!r}: flag {token!r} given twice")
+        flags.append(token)
+    return tuple(flags)
+
+
+@functools.cache
+def parse_decl(text: str) -> Decl:
+    """Parse a declaration string; raise ValueError with the offending text."""
+    text = text.strip()
+    m = _HEAD_RE.match(text)
+    if m:
+        dtype = m.group("dtype")
+        shape_text = m.group("shape").strip()
+        if not shape_text:
+            raise ValueError(f"declaration {text!r}: an array needs at least one axis")
+        shape, ties = [], []
+        for token in shape_text.split(","):
+            if "=" in token:
+                sym, expr = (t.strip() for t in token.split("=", 1))
+                if not _SYMBOL_RE.match(sym):
+                    raise ValueError(f"declaration {text!r}: bad size {sym!r}")
+                try:
+                    _tie_code(expr)
+                except SyntaxError:
+                    raise ValueError(
+                        f"declaration {text!r}: bad size expression {expr!r}"
+                    ) from None
+                except ValueError as exc:
+                    raise ValueError(f"declaration {text!r}: {exc}") from None
+                if sym in _tie_names(expr):
+                    raise ValueError(f"declaration {text!r}: {sym} is defined by itself")
+                ties.append((sym, expr))
+                shape.append(sym)
+            else:
+                try:
+                    shape.append(_size_item(token))
+                except ValueError as exc:
+                    raise ValueError(f"declaration {text!r}: {exc}") from None
+        rest = m.group("rest").strip()
+        bounds, closed, counts = None, False, None
+        b = _BOUNDS_RE.match(rest)
+        if b:
+            if dtype != "i8":
+                raise ValueError(f"declaration {text!r}: only i8 arrays take value bounds")
+            try:
+                bounds = (_size_item(b.group("lo")), _size_item(b.group("hi")))
+            except ValueError as exc:
+                raise ValueError(f"declaration {text!r}: {exc}") from None
+            closed = b.group("close") == "]"
+            rest = rest[b.end() :].strip()
+        c = _COUNTS_RE.match(rest)
+        if c:
+            if dtype != "i8" or len(shape) != 1:
+                raise ValueError(f"declaration {text!r}: only a 1-d i8 array can count rows")
+            counts = c.group("target")
+            rest = rest[c.end() :].strip()
+        flags = _parse_flags(text, rest, _FLAGS_FOR.get(dtype, set()))
+        return Decl(
+            text,
+            dtype,
+            tuple(shape),
+            bounds=bounds,
+            closed=closed,
+            counts=counts,
+            flags=flags,
+            ties=tuple(ties),
+        )
+    m = _SCALAR_RE.match(text)
+    if m and (not m.group("rest") or m.group("rest")[0].isspace()):
+        kind = m.group("kind")
+        if m.group("bind") and kind != "int":
+            raise ValueError(f"declaration {text!r}: only an int can bind a size")
+        flags = _parse_flags(text, m.group("rest"), _FLAGS_FOR.get(kind, set()))
+        return Decl(text, None, None, scalar=kind, bind=m.group("bind"), flags=flags)
+    raise ValueError(
+        f"declaration {text!r} is not understood; expected e.g. 'f8[K,2]', "
+        "'i8[M,B] in [-1,S)', 'f8[K] finite !=0', 'int -> S', 'float2'"
+    )
+
+
+def check_decls(decls: Mapping[str, Decl]) -> None:
+    """Check a kernel's declarations against each other; raise ValueError naming one argument.
+
+    A ``counts`` target must be a declared 2-d int array with the counting array's rows;
+    every symbol a bound or a tie uses must be bound by some argument's shape or ``-> S``.
+    """
+    bound = set()
+    for decl in decls.values():
+        bound |= {s for s in decl.shape or () if isinstance(s, str)}
+        if decl.bind:
+            bound.add(decl.bind)
+    for name, decl in decls.items():
+        used = {b for b in decl.bounds or () if isinstance(b, str)} | decl.tie_symbols
+        unknown = sorted(used - bound)
+        if unknown:
+            raise ValueError(
+                f"argument '{name}': {decl.text!r} uses size {', '.join(unknown)}, which no "
+                "argument's shape or '-> S' binds"
+            )
+        if decl.counts:
+            target = decls.get(decl.counts)
+            if target is None or target.dtype != "i8" or len(target.shape) != 2:
+                raise ValueError(
+                    f"argument '{name}': {decl.text!r} counts the rows of '{decl.counts}', "
+                    "which must be a declared 2-d i8 argument"
+                )
+            if target.shape[0] != decl.shape[0]:
+                raise ValueError(
+                    f"argument '{name}': {decl.text!r} has {decl.shape[0]} rows but "
+                    f"'{decl.counts}' has {target.shape[0]}"
+                )
+
+
+_PAIR_ITEM = {"int2": "int", "float2": "float"}
 
 
 def _is_traced(x) -> bool:
@@ -146,33 +345,191 @@ def _is_traced(x) -> bool:
     return "Tracer" in type(x).__name__
 
 
+# ------------------------------------------------------------------------------ value rules
+#
+# Each rule is written once over an array namespace ``xp`` (NumPy, jax.numpy, or any
+# array-API namespace): ``_rule_ok`` gives a 0-d boolean, ``_rule_detail`` the values its
+# message shows, and ``_RULE_MESSAGES`` the message. Eagerly, ``ok`` is read and, only
+# when false, the details are computed and the message raised as a ValueError. Traced, both
+# are computed on the tracers: ``ok`` poisons the result and goes to ``checkify`` together
+# with the message (whose ``{fields}`` checkify fills in from the details).
+
+_RULE_MESSAGES = {
+    "bounds": "holds {bad}, outside the valid range {range}",
+    "counts": (
+        "says {got} at row {row}, but row {row} of '{target}' has {want} entries before its "
+        "first -1 (they must agree)"
+    ),
+    "finite": "holds {bad} at flat index {index}; it must be finite (no NaN or inf)",
+    ">0": "holds {bad} at flat index {index}; it must be positive",
+    ">=0": "holds {bad} at flat index {index}; it must be non-negative",
+    "!=0": "holds {bad} at flat index {index}; it must be non-zero (it divides)",
+    "!=0c": (
+        "holds {bad} at flat index {index}; its real and imaginary parts must both be "
+        "non-zero (they divide)"
+    ),
+    "re==im": (
+        "holds {bad} at flat index {index}, whose real and imaginary parts differ; this "
+        "kernel uses W-tilde or a lattice form (compact, preload, conv, fft), which hold only "
+        "for noise with equal real and imaginary parts"
+    ),
+}
+
+
+def _first(xp, bad):
+    """Flat index of the first true entry of a 1-d boolean array."""
+    return xp.argmax(xp.astype(bad, xp.int8))
+
+
+def _counts_of(xp, rows, width):
+    """Entries of each row before its first negative one (``width`` when there is none)."""
+    neg = rows < 0
+    first = neg.argmax(axis=1) if xp is np else xp.argmax(xp.astype(neg, xp.int8), axis=1)
+    # argmax is 0 both for a row that starts with -1 and for a row without one
+    return xp.where((first == 0) & ~neg[:, 0], width, first)
+
+
+def _bad_mask(xp, rule, flat):
+    """Elementwise: where ``flat`` breaks a flag rule (or None when the rule is not elementwise)."""
+    if rule == "finite":
+        return ~xp.isfinite(flat)
+    if rule == ">0":
+        return ~(flat > 0)
+    if rule == ">=0":
+        return ~(flat >= 0)
+    if rule in ("!=0", "!=0c"):
+        if rule == "!=0c":
+            return (xp.real(flat) == 0) | (xp.imag(flat) == 0)
+        return flat == 0
+    if rule == "re==im":
+        re, im = xp.real(flat), xp.imag(flat)
+        return ~(xp.abs(re - im) <= RE_IM_RTOL * xp.abs(re))
+    raise AssertionError(rule)
+
+
+def _rule_ok(xp, rule, value, extra):
+    if rule == "bounds":
+        lo, hi = extra
+        return (xp.min(value) >= lo) & (xp.max(value) < hi)
+    if rule == "counts":
+        target, width = extra
+        return xp.all(value == _counts_of(xp, target, width))
+    flat = xp.reshape(value, (-1,))
+    if rule == "finite":
+        return xp.all(xp.isfinite(flat))
+    return ~xp.any(_bad_mask(xp, rule, flat))
+
+
+def _numpy_ok(rule, value, extra) -> bool:
+    """``_rule_ok`` for NumPy arrays in as few NumPy calls as possible (the eager fast path)."""
+    if rule == "bounds":
+        return bool(value.min() >= extra[0]) and bool(value.max() < extra[1])
+    if rule == "finite":  # a sum is finite iff every entry is (unless it overflows)
+        return bool(np.isfinite(np.add.reduce(value, axis=None))) or bool(np.isfinite(value).all())
+    if rule == ">0":
+        return bool(value.min() > 0)
+    if rule == ">=0":
+        return bool(value.min() >= 0)
+    if rule == "!=0":
+        return np.count_nonzero(value) == value.size
+    if rule == "!=0c":
+        return np.count_nonzero(value.real) == value.size == np.count_nonzero(value.imag)
+    if rule == "re==im" and bool((value.real == value.imag).all()):
+        return True
+    if rule == "counts":
+        target, width = extra
+        return bool((value == _counts_of(np, target, width)).all())
+    return bool(_rule_ok(np, rule, value, extra))
+
+
+def _rule_detail(xp, rule, value, extra) -> dict:
+    if rule == "bounds":
+        lo, hi = extra
+        vmin, vmax = xp.min(value), xp.max(value)
+        return {"bad": xp.where(vmin < lo, vmin, vmax)}
+    if rule == "counts":
+        target, width = extra
+        want = _counts_of(xp, target, width)
+        row = _first(xp, value != want)
+        return {"row": row, "got": value[row], "want": want[row]}
+    flat = xp.reshape(value, (-1,))
+    index = _first(xp, _bad_mask(xp, rule, flat))
+    return {"index": index, "bad": flat[index]}
+
+
+def _namespace(value):
+    """NumPy for NumPy arrays and JAX arrays on the CPU (read without a copy), else the
+    value's own namespace (jax.numpy for tracers and accelerator arrays)."""
+    if isinstance(value, np.ndarray):
+        return np, value
+    module = type(value).__module__
+    if module.startswith("jax"):
+        if not _is_traced(value) and all(d.platform == "cpu" for d in value.devices()):
+            return np, np.asarray(value)
+        import jax.numpy as jnp
+
+        return jnp, value
+    if hasattr(value, "__array_namespace__"):
+        return value.__array_namespace__(), value
+    return np, np.asarray(value)
+
+
+def _py(value):
+    """A 0-d array (any namespace) as a Python number."""
+    if hasattr(value, "item"):
+        return value.item()
+    kind = _kind_of(value.dtype)
+    return {"b": bool, "i": int, "u": int, "c": complex}.get(kind, float)(value)
+
+
+def _kind_of(dtype) -> str:
+    try:
+        return np.dtype(dtype).kind
+    except TypeError:  # array libraries whose dtypes NumPy does not know
+        return _foreign_kind(dtype)
+
+
 class Checker:
-    """Checks (and for NumPy backends, converts) the arguments of one kernel.
+    """Checks (and converts) the arguments of one kernel.
 
     ``convert`` chooses what happens to array arguments:
 
-    - ``"numpy"``: converted to C-contiguous NumPy arrays of the declared dtype (Numba and
-      ``original``); index bounds are checked, since a compiled loop would otherwise read
-      out of bounds.
-    - ``"keep"``: left as they are (JAX and array-API backends); shape and dtype kind are
-      checked, and bounds too when the values are concrete.
+    - ``"numpy"``: converted to C-contiguous, native-byte-order NumPy arrays of the
+      declared dtype (Numba and ``original``).
+    - ``"keep"``: left in their namespace (array-API backend); NumPy arrays in a foreign
+      byte order are byte-swapped, and lists become arrays of the namespace of the other
+      array arguments.
+    - ``"jax"``: as ``"keep"`` (JAX backend); lists become NumPy arrays.
+
+    Every mode checks shapes, dtypes, ties and (when the values are concrete) the value
+    rules. With a traced argument the value rules are left to :meth:`traced_valid`.
     """
 
     def __init__(self, kernel: str, decls: Mapping[str, str], convert: str = "numpy"):
-        if convert not in ("numpy", "keep"):
-            raise ValueError(f"convert must be 'numpy' or 'keep', not {convert!r}")
+        if convert not in ("numpy", "keep", "jax"):
+            raise ValueError(f"convert must be 'numpy', 'keep' or 'jax', not {convert!r}")
         self.kernel = kernel
         self.decls = {name: parse_decl(text) for name, text in decls.items()}
+        try:
+            check_decls(self.decls)
+        except ValueError as exc:
+            raise ValueError(f"{kernel}: {exc}") from None
         self.convert = convert
         items = list(self.decls.items())
         self._scalars = [(n, d) for n, d in items if not d.is_array and d.scalar != "any"]
         self._arrays = [(n, d) for n, d in items if d.is_array]
-        self._bounded = [(n, d) for n, d in self._arrays if d.bounds]
+        self._tied = [(n, d) for n, d in self._arrays if d.ties]
+        self._ruled = [(n, d) for n, d in self._arrays if d.has_rules]
+        self._flag_rules = {
+            n: [("!=0c" if f == "!=0" and d.dtype == "c16" else f, None, {}) for f in d.flags]
+            for n, d in self._ruled
+        }
 
     def _fail(self, exc, name, message):
         raise exc(f"{self.kernel}: argument '{name}' {message}")
 
-    def _check_scalar(self, name, decl, value, sizes):
+    # ---------------------------------------------------------------------- scalars
+    def _check_scalar(self, name, decl, value, sizes, eager=True):
         if decl.scalar == "any":
             return value
         if decl.scalar == "str":
@@ -188,42 +545,52 @@ class Checker:
                 )
             if len(items) != 2:
                 self._fail(ValueError, name, f"must have 2 entries, got {len(items)}")
-            base = _PAIR_ITEM[decl.scalar]
-            return (
-                self._check_scalar(name, base, items[0], sizes),
-                self._check_scalar(name, base, items[1], sizes),
-            )
+            base = parse_decl(_PAIR_ITEM[decl.scalar])
+            items = tuple(self._check_scalar(name, base, item, sizes) for item in items)
+            if decl.flags and eager:
+                for item in items:
+                    self._scalar_rules(name, decl, item)
+            return items
         kind = type(value)
-        if (
-            kind is float
-            and decl.scalar == "float"
-            or kind is int
-            and decl.scalar == "int"
-            and not decl.bind
-        ):
-            return value  # the common case, already what the kernel wants
-        if _is_traced(value):
+        if kind is float and decl.scalar == "float" or kind is int and decl.scalar == "int":
+            pass  # the common case, already what the kernel wants
+        elif _is_traced(value):
             return value
-        if isinstance(value, (bool, np.bool_)):
+        elif isinstance(value, (bool, np.bool_)):
             self._fail(TypeError, name, f"must be a {decl.describe()}, got a bool")
-        if decl.scalar == "int":
+        elif decl.scalar == "int":
             if isinstance(value, (int, np.integer)) or (
-                getattr(value, "ndim", None) == 0 and np.dtype(value.dtype).kind in "iu"
+                getattr(value, "ndim", None) == 0 and _kind_of(value.dtype) in "iu"
             ):
                 value = int(value)
             else:
                 self._fail(TypeError, name, f"must be an int, got {type(value).__name__}")
-            if decl.bind:
-                if value < 0:
-                    self._fail(ValueError, name, f"must be non-negative, got {value}")
-                self._bind(decl.bind, value, name, sizes)
-            return value
-        # float
-        if isinstance(value, (int, float, np.integer, np.floating)) or (
-            getattr(value, "ndim", None) == 0 and np.dtype(value.dtype).kind in "fiu"
+        elif isinstance(value, (int, float, np.integer, np.floating)) or (
+            getattr(value, "ndim", None) == 0 and _kind_of(value.dtype) in "fiu"
         ):
-            return float(value)
-        self._fail(TypeError, name, f"must be a real number, got {type(value).__name__}")
+            value = float(value)
+        else:
+            self._fail(TypeError, name, f"must be a real number, got {type(value).__name__}")
+        if decl.bind:
+            if value < 0:
+                self._fail(ValueError, name, f"must be non-negative, got {value}")
+            self._bind(decl.bind, value, name, sizes)
+        if decl.flags and eager:
+            self._scalar_rules(name, decl, value)
+        return value
+
+    def _scalar_rules(self, name, decl, value):
+        if _is_traced(value):
+            return
+        for flag in decl.flags:
+            ok = {
+                "finite": math.isfinite,
+                ">0": lambda v: v > 0,
+                ">=0": lambda v: v >= 0,
+                "!=0": lambda v: v != 0,
+            }[flag](value)
+            if not ok:
+                self._fail(ValueError, name, f"is {value!r}; it must be {_FLAG_WORDS[flag]}")
 
     def _bind(self, symbol, size, name, sizes):
         seen = sizes.get(symbol)
@@ -236,6 +603,7 @@ class Checker:
                 f"implies {symbol} = {size}, but '{seen[1]}' gave {symbol} = {seen[0]}",
             )
 
+    # ---------------------------------------------------------------------- arrays
     def _check_array(self, name, decl, value, sizes):
         if not hasattr(value, "shape") or not hasattr(value, "dtype"):
             if isinstance(value, (list, tuple)):
@@ -244,15 +612,16 @@ class Checker:
                 self._fail(
                     TypeError, name, f"must be a {decl.describe()}, got {type(value).__name__}"
                 )
-        try:
-            kind = np.dtype(value.dtype).kind
-        except TypeError:  # array libraries whose dtypes NumPy does not know
-            kind = _foreign_kind(value.dtype)
+        kind = _kind_of(value.dtype)
         if kind not in _ACCEPTED_KINDS[decl.dtype]:
+            hint = (
+                " (a real array for a complex argument: pass x + 0j only if the imaginary "
+                "part really is zero)"
+                if decl.dtype == "c16" and kind in "fiu"
+                else ""
+            )
             self._fail(
-                TypeError,
-                name,
-                f"must be a {decl.describe()}, got dtype {value.dtype}",
+                TypeError, name, f"must be a {decl.describe()}, got dtype {value.dtype}{hint}"
             )
         shape = tuple(value.shape)
         if len(shape) != len(decl.shape):
@@ -273,71 +642,166 @@ class Checker:
                 self._bind(want, got, name, sizes)
         if self.convert == "numpy":
             value = np.ascontiguousarray(value, dtype=_DTYPES[decl.dtype])
+        elif isinstance(value, np.ndarray) and not value.dtype.isnative:
+            value = value.astype(value.dtype.newbyteorder("="))
         return value
 
-    def _check_bounds(self, name, decl, value, sizes):
-        if value.size == 0 or _is_traced(value):
-            return
-        lo, hi = (b if isinstance(b, int) else sizes.get(b, (None,))[0] for b in decl.bounds)
-        if lo is None or hi is None:
-            return
-        try:
-            vmin, vmax = _min_max(value)
-        except Exception:  # values not concrete (abstract tracing)
-            return
-        if vmin < lo or vmax >= hi:
-            bad = vmin if vmin < lo else vmax
-            self._fail(
-                ValueError,
-                name,
-                f"holds {bad}, outside the valid range [{lo}, {hi}) ({decl.describe()})",
-            )
+    def _check_ties(self, name, decl, sizes):
+        env = {s: v[0] for s, v in sizes.items()}
+        for sym, expr in decl.ties:
+            if sym not in env or not decl.tie_symbols <= env.keys():
+                continue
+            want = eval(_tie_code(expr), {"__builtins__": {}}, env)  # noqa: S307 (checked AST)
+            if env[sym] != want:
+                given = ", ".join(
+                    f"{s} = {env[s]} from '{sizes[s][1]}'" for s in sorted(decl.tie_symbols)
+                )
+                self._fail(
+                    ValueError,
+                    name,
+                    f"must be a {decl.describe()}: {sym} = {env[sym]}, but {expr} = {want} ({given})",
+                )
 
-    def __call__(self, arguments: dict) -> dict:
-        """Check a name -> value mapping; return it with arrays converted as configured.
+    def _rules(self, name, decl, value, sizes, values):
+        """``(rule, extra, message words)`` of the value rules of one array, sizes resolved."""
+        out = []
+        if decl.bounds:
+            lo, hi = (b if isinstance(b, int) else sizes.get(b, (None,))[0] for b in decl.bounds)
+            if lo is not None and hi is not None:
+                rng = f"[{lo}, {hi}{']' if decl.closed else ')'}"
+                out.append(("bounds", (lo, hi + 1 if decl.closed else hi), {"range": rng}))
+        if decl.counts and values.get(decl.counts) is not None:
+            target = values[decl.counts]
+            out.append(("counts", (target, target.shape[1]), {"target": decl.counts}))
+        out.extend(self._flag_rules[name])
+        return out
+
+    def _eager_rules(self, name, decl, value, sizes, values):
+        if 0 in value.shape:
+            return
+        xp, host = _namespace(value)
+        for rule, extra, words in self._rules(name, decl, value, sizes, values):
+            if rule == "counts":
+                txp, target = _namespace(extra[0])
+                if txp is not xp:  # mixed namespaces: compare on the host
+                    xp, host, target = np, np.asarray(host), np.asarray(target)
+                extra = (target, extra[1])
+            ok = _numpy_ok(rule, host, extra) if xp is np else bool(_rule_ok(xp, rule, host, extra))
+            if not ok:
+                detail = {k: _py(v) for k, v in _rule_detail(xp, rule, host, extra).items()}
+                self._fail(ValueError, name, _RULE_MESSAGES[rule].format(**detail, **words))
+
+    # ---------------------------------------------------------------------- entry points
+    def check(self, arguments: dict, traced: bool | None = None) -> tuple[dict, bool, dict]:
+        """Check a name -> value mapping: ``(arguments converted as configured, traced, sizes)``.
 
         Scalars first (they may bind sizes), then arrays (shapes bind and must agree), then
-        the value bounds of index arrays (which may refer to any size).
+        the ties between sizes, then the value rules (which may refer to any size and to
+        other arguments), eagerly unless some argument is traced.
         """
+        if traced is None:
+            traced = any(
+                _is_traced(v) or (type(v) is tuple and any(_is_traced(i) for i in v))
+                for v in arguments.values()
+            )
         sizes: dict[str, tuple[int, str]] = {}
         out = dict(arguments)
         for name, decl in self._scalars:
             if name in out:
-                out[name] = self._check_scalar(name, decl, out[name], sizes)
+                out[name] = self._check_scalar(name, decl, out[name], sizes, eager=not traced)
+        lists = []
         for name, decl in self._arrays:
             if name in out:
+                if self.convert == "keep" and isinstance(out[name], (list, tuple)):
+                    lists.append(name)
                 out[name] = self._check_array(name, decl, out[name], sizes)
-        for name, decl in self._bounded:
-            if name in out:
-                self._check_bounds(name, decl, out[name], sizes)
-        return out
+        if lists:
+            self._lists_to_namespace(out, lists)
+        for name, decl in self._tied:
+            self._check_ties(name, decl, sizes)
+        if not traced:
+            for name, decl in self._ruled:
+                if name in out:
+                    self._eager_rules(name, decl, out[name], sizes, out)
+        return out, traced, sizes
+
+    def __call__(self, arguments: dict) -> dict:
+        """Check a name -> value mapping; return it with arrays converted as configured."""
+        return self.check(arguments)[0]
+
+    def _lists_to_namespace(self, out, lists):
+        """Lists given beside arrays of another namespace become arrays of that namespace."""
+        for name, _decl in self._arrays:
+            value = out.get(name)
+            if name in lists or value is None or isinstance(value, np.ndarray):
+                continue
+            if _is_traced(value) or not hasattr(value, "__array_namespace__"):
+                continue
+            xp = value.__array_namespace__()
+            for other in lists:
+                dtype = getattr(xp, _KIND_NAMES[self.decls[other].dtype])
+                out[other] = xp.asarray(out[other].tolist(), dtype=dtype)
+            return
+
+    def traced_valid(self, arguments: dict, sizes: dict):
+        """A traced boolean: every value rule holds (registered with checkify, too).
+
+        ``arguments`` are the checked arguments of a call with a traced argument. Each rule
+        is evaluated by jax.numpy on the (traced) values and passed to
+        ``checkify.debug_check`` with its message, a no-op unless the call runs under
+        ``jax.experimental.checkify``.
+        """
+        import jax.numpy as jnp
+        from jax.experimental import checkify
+
+        valid = jnp.asarray(True)
+        for name, decl in self._scalars:
+            value = arguments.get(name)
+            if not decl.flags or value is None:
+                continue
+            items = value if decl.scalar in ("int2", "float2") else (value,)
+            for item in items:
+                for flag in decl.flags:
+                    v = jnp.asarray(item)
+                    ok = ~_bad_mask(jnp, flag, v)
+                    message = f"{self.kernel}: argument '{name}' is {{bad}}; it must be {_FLAG_WORDS[flag]}"
+                    checkify.debug_check(ok, message, bad=v)
+                    valid = valid & ok
+        for name, decl in self._ruled:
+            value = arguments.get(name)
+            if value is None or 0 in value.shape:
+                continue
+            value = jnp.asarray(value)
+            for rule, extra, words in self._rules(name, decl, value, sizes, arguments):
+                if rule == "counts":
+                    extra = (jnp.asarray(extra[0]), extra[1])
+                ok = _rule_ok(jnp, rule, value, extra)
+                detail = _rule_detail(jnp, rule, value, extra)
+                template = _RULE_MESSAGES[rule]
+                for key, word in words.items():
+                    template = template.replace("{" + key + "}", word)
+                message = f"{self.kernel}: argument '{name}' {template}"
+                checkify.debug_check(ok, message, **detail)
+                valid = valid & ok
+        return valid
 
 
-def _min_max(value) -> tuple[int, int]:
-    """Smallest and largest entry of an integer array, with as little dispatch as possible.
-
-    NumPy arrays, and JAX arrays that live on the CPU (read without a copy), are reduced
-    by NumPy; other JAX arrays by one jitted call and one transfer; anything else through
-    its array namespace.
-    """
-    if not isinstance(value, np.ndarray) and type(value).__module__.startswith("jax"):
-        if all(d.platform == "cpu" for d in value.devices()):
-            value = np.asarray(value)
-        else:
-            lo, hi = _jax_min_max()(value).tolist()
-            return int(lo), int(hi)
-    if isinstance(value, np.ndarray):
-        return int(value.min()), int(value.max())
-    xp = value.__array_namespace__()
-    return int(xp.min(value)), int(xp.max(value))
-
-
-@functools.cache
-def _jax_min_max():
+def poison(out, valid):
+    """Floating leaves of ``out`` times ``where(valid, 1, nan)``: NaN values (and NaN
+    gradients) when a rule fails; integer and boolean leaves are returned unchanged."""
     import jax
     import jax.numpy as jnp
 
-    return jax.jit(lambda v: jnp.stack([jnp.min(v), jnp.max(v)]))
+    factor = jnp.where(valid, 1.0, jnp.nan)
+
+    def leaf(x):
+        if hasattr(x, "dtype") or isinstance(x, float):
+            x = jnp.asarray(x)
+            if jnp.issubdtype(x.dtype, jnp.inexact):
+                return x * factor.astype(x.dtype)
+        return x
+
+    return jax.tree_util.tree_map(leaf, out)
 
 
 def _foreign_kind(dtype) -> str:
@@ -359,7 +823,9 @@ def validated(convert: str = "numpy", **decls: str) -> Callable:
 
     Arguments without a declaration pass through unchanged. The wrapped function keeps
     its name, signature and docstring; the unchecked function stays reachable as
-    ``__wrapped__`` for callers that have already validated their inputs.
+    ``__wrapped__`` for callers that have already validated their inputs (see
+    :func:`check`). When an argument is a JAX tracer, the value rules are evaluated on the
+    traced values and the result is poisoned (:func:`poison`) where one fails.
     """
 
     def decorate(func):
@@ -377,15 +843,13 @@ def validated(convert: str = "numpy", **decls: str) -> Callable:
             if p.default is not inspect.Parameter.empty
         }
 
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
+        def bind(args, kwargs):
             if len(args) > len(names):
                 raise TypeError(
                     f"{func.__name__}() takes {len(names)} arguments but {len(args)} were given"
                 )
             if not kwargs and len(args) == len(names):  # the usual, positional call
-                checked = checker(dict(zip(names, args)))
-                return func(*(checked[n] for n in names))
+                return dict(zip(names, args))
             bound = dict(defaults)
             bound.update(zip(names, args))
             for key, value in kwargs.items():
@@ -395,10 +859,41 @@ def validated(convert: str = "numpy", **decls: str) -> Callable:
             missing = [n for n in names if n not in bound]
             if missing:
                 raise TypeError(f"{func.__name__}() missing arguments: {', '.join(missing)}")
-            checked = checker(bound)
-            return func(*(checked[n] for n in names))
+            return bound
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            checked, traced, sizes = checker.check(bind(args, kwargs))
+            if not traced:
+                return func(*(checked[n] for n in names))
+            valid = checker.traced_valid(checked, sizes)
+            return poison(func(*(checked[n] for n in names)), valid)
 
         wrapper.__autojax_decls__ = dict(decls)
+        wrapper.__autojax_check__ = lambda args, kwargs: checker.check(
+            bind(args, kwargs), traced=False
+        )
         return wrapper
 
     return decorate
+
+
+def check(kernel: Callable, *args, **kwargs) -> None:
+    """Run every check of ``kernel`` on concrete arguments, eagerly; raise or return None.
+
+    The pattern for a sampler: check the fixed inputs once, outside the loop, then call the
+    kernel (or ``kernel.__wrapped__``, which skips the checks) inside ``jax.jit``::
+
+        autojax.jax.check(kernel, *args)
+        step = jax.jit(lambda coefficient: kernel(*args[:-1], coefficient))
+    """
+    run = getattr(kernel, "__autojax_check__", None)
+    if run is None:
+        raise TypeError(f"{getattr(kernel, '__name__', kernel)!r} is not an autojax kernel")
+    for value in (*args, *kwargs.values()):
+        if _is_traced(value):
+            raise TypeError(
+                f"{kernel.__name__}: check() needs concrete values; call it outside jax.jit "
+                "(inside, the kernel itself poisons its result and reports to checkify)"
+            )
+    run(args, kwargs)

@@ -13,5 +13,6 @@ import jax as _jax
 if _os.environ.get("AUTOJAX_JAX_ENABLE_X64", "1") != "0":
     _jax.config.update("jax_enable_x64", True)
 
+from autojax._validate import check  # noqa: E402, F401  (run every check once, eagerly)
 from autojax.generated.jax import *  # noqa: E402, F403
 from autojax.generated.jax import METHODS, __all__  # noqa: E402, F401

@@ -4,5 +4,6 @@ Each kernel works in the namespace of its inputs (NumPy, JAX, CuPy, array-api-st
 through ``array_api_compat.array_namespace``.
 """
 
+from autojax._validate import check  # noqa: E402, F401  (run every check once, eagerly)
 from autojax.generated.xp import *  # noqa: F403
 from autojax.generated.xp import METHODS, __all__  # noqa: F401

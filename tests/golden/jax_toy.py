@@ -41,7 +41,7 @@ def _toy_sine_power_from_impl(weights, uv_wavelengths, grid_radians_slim):
     return out
 
 
-@validated(convert="keep", weights="f8[K]", uv_wavelengths="f8[K,2]", grid_radians_slim="f8[M,2]")
+@validated(convert="jax", weights="f8[K]", uv_wavelengths="f8[K,2]", grid_radians_slim="f8[M,2]")
 def toy_sine_power_from(weights, uv_wavelengths, grid_radians_slim):
     """out[i] = sum_k weight_k * sin(x_i * u_k)**2.
 

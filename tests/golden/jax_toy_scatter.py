@@ -27,6 +27,8 @@ def _toy_rows_from_impl(x, idx, w, pixels):
     n = jnp.arange(N).reshape((-1, 1, 1))
     b = jnp.arange(B).reshape((1, -1, 1))
     _outer = M
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((M, S), dtype=jnp.float64)
     _chunk = chunk_size((N) * (B), _outer)
 
     def _step(_, _c):
@@ -47,7 +49,7 @@ def _toy_rows_from_impl(x, idx, w, pixels):
     return jnp.transpose(out, (1, 0))
 
 
-@validated(convert="keep", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
+@validated(convert="jax", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
 def toy_rows_from(x, idx, w, pixels):
     """out[m, idx[n, b]] += x[m, n] w[n, b]: the outer loop is a window axis.
 
@@ -82,6 +84,8 @@ def _toy_columns_from_impl(x, idx, w, pixels):
     m = jnp.arange(M).reshape((1, 1, -1))
     b = jnp.arange(B).reshape((1, -1, 1))
     _outer = N
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, M), dtype=jnp.float64)
     _chunk = chunk_size((M) * (B), _outer)
 
     def _step(out, _c):
@@ -99,7 +103,7 @@ def _toy_columns_from_impl(x, idx, w, pixels):
     return out
 
 
-@validated(convert="keep", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
+@validated(convert="jax", x="f8[M,N]", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
 def toy_columns_from(x, idx, w, pixels):
     """out[idx[n, b], m] -= x[m, n] w[n, b]: an inner loop is a window axis.
 
@@ -133,6 +137,8 @@ def _toy_pairs_from_impl(idx, w, pixels):
     b = jnp.arange(B).reshape((1, -1, 1))
     c = jnp.arange(B).reshape((1, 1, -1))
     _outer = N
+    if _outer == 0:  # nothing to add (e.g. M = 0); gathers from empty arrays would fail
+        return jnp.zeros((S, S), dtype=jnp.float64)
     _chunk = scatter_chunk_size((B) * (B), _outer)
 
     def _step(out, _c):
@@ -154,7 +160,7 @@ def _toy_pairs_from_impl(idx, w, pixels):
     return out
 
 
-@validated(convert="keep", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
+@validated(convert="jax", idx="i8[N,B] in [-1,S)", w="f8[N,B]", pixels="int -> S")
 def toy_pairs_from(idx, w, pixels):
     """out[idx[n, b], idx[n, c]] += w[n, b] w[n, c]: both axes gathered.
 

@@ -248,8 +248,9 @@ class DataGenerated(Dataset):
     ``AUTOJAX_NEIGHBOR_SIZE`` (P, 32) and ``AUTOJAX_SRC_IMG_SIZE`` (S, 256).
 
     ``ragged`` (0..1) truncates that fraction of the mapping rows with -1 (at least one entry
-    stays), so that kernels see rows that end early. ``consistent=True`` makes the noise
-    equal in its real and imaginary parts and the dirty image the noise-weighted dirty image
+    stays), so that kernels see rows that end early. The noise has equal real and imaginary
+    parts (the likelihoods require it); ``consistent=True`` makes the dirty image the
+    noise-weighted dirty image
     of ``data`` (instead of random), so the W-tilde likelihood equals a dense evaluation
     from the visibilities. The mask is circular with radius
     ``((N+1)//2) * 0.2`` arcsec on the N x N grid at 0.2 arcsec: M = 716 at N = 30.
@@ -288,9 +289,11 @@ class DataGenerated(Dataset):
         g = rng("data")
         self.data = g.normal(size=k) + 1j * g.normal(size=k)
         g = rng("noise_map")
-        self.noise_map = g.uniform(0.5, 1.5, size=k) + 1j * g.uniform(0.5, 1.5, size=k)
+        # Re(sigma) == Im(sigma), as for real interferometers: W-tilde and the compact form
+        # assume it, and the likelihood kernels refuse noise without it
+        sigma = g.uniform(0.5, 1.5, size=k)
+        self.noise_map = sigma + 1j * sigma
         if consistent:
-            self.noise_map = self.noise_map.real + 1j * self.noise_map.real
             phase = ref._phases(self.grid_radians_slim, self.uv_wavelengths)
             self.dirty_image = np.cos(phase) @ (self.data.real / self.noise_map.real**2) - np.sin(
                 phase
