@@ -66,21 +66,15 @@ LAYOUTS = {
     "all at once": everything,
 }
 
-# JAX keeps the bytes of a big-endian NumPy array and reads them as little-endian: after a
-# warm-up call with ordinary arrays its results are garbage. The conversion belongs to the
-# input checks (src/autojax/_validate.py), which convert byte order with the validation
-# rules of issue 9; until they land these cases fail, and strict xfail flags the fix.
-BYTE_ORDER = pytest.mark.xfail(
-    strict=True, reason="byte-order conversion lands with the validation rules (issue 9)"
-)
-XFAIL = {("jax", "big-endian"): BYTE_ORDER, ("jax", "all at once"): BYTE_ORDER}
+# JAX would keep the bytes of a big-endian NumPy array and read them as little-endian (after
+# a warm-up call with ordinary arrays its results were garbage); the input checks of every
+# backend (src/autojax/_validate.py) convert to native byte order first.
 
 
 def _cases():
     for backend in ("original", "numba", "jax", "xp"):
         for layout in LAYOUTS:
-            marks = XFAIL.get((backend, layout), ())
-            yield pytest.param(backend, layout, marks=marks, id=f"{backend}-{layout}")
+            yield pytest.param(backend, layout, id=f"{backend}-{layout}")
 
 
 def _awkward(args, layout):
