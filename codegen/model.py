@@ -359,11 +359,12 @@ class Contraction(Kernel):
     ``(left, right)`` expression pairs; left may use the first index and k, right the second
     index and k. ``weight``: an expression of k (default 1). ``lets``: scalars computed first.
 
-    With a single output index the right factors depend on k alone and each chunk adds a
-    matrix-vector product: ``out[i] = sum_k weight[k] * sum_t left_t[i, k] * right_t[k]``.
     ``symmetric``: right is left with the indices swapped (both indices have the same extent
     and the terms give ``right`` as None); one table is built and the result is mirrored so
     it is exactly symmetric.
+
+    With a single output index the right factors depend on k alone and each chunk adds a
+    matrix-vector product: ``out[i] = sum_k weight[k] * sum_t left_t[i, k] * right_t[k]``.
     """
 
     index: dict[str, str] = field(default_factory=dict)
