@@ -434,3 +434,18 @@ def test_xp_kernel_on_jax_tracers_is_poisoned_too():
     assert np.all(np.isfinite(good))
     bad = func(1.0, jnp.asarray(d.neighbors), jnp.asarray(_sizes_off_by_one(d.neighbors_sizes)))
     assert np.all(np.isnan(bad))
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "original"])
+def test_no_image_pixels_gives_a_zero_curvature(backend):
+    """M = 0 is valid: JAX used to fail inside a gather ("Slice size ... out of range")."""
+    d, _ = _dataset()
+    func = backends.load(backend).curvature_matrix_via_w_compact_sparse_mapping_matrix_from
+    out = func(
+        d.w_compact,
+        d.native_index_for_slim_index[:0],
+        d.pix_indexes_for_sub_slim_index[:0],
+        d.pix_weights_for_sub_slim_index[:0],
+        d.S,
+    )
+    np.testing.assert_array_equal(np.asarray(out), np.zeros((d.S, d.S)))
