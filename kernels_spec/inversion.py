@@ -62,7 +62,7 @@ KERNELS = [
         bodies={
             "xp": """
 valid = xp.cumulative_prod(xp.astype(neighbors >= 0, xp.int64), axis=1) > 0
-hit = (neighbors[:, :, None] == xp.arange(neighbors.shape[0], device=neighbors.device)[None, None, :]) & valid[:, :, None]
+hit = (neighbors[:, :, None] == xp.arange(neighbors.shape[0], device=_device(neighbors))[None, None, :]) & valid[:, :, None]
 return xp.sum(xp.astype(hit, xp.float64), axis=1)
 """
         },

@@ -11,7 +11,7 @@ VALID_B = "pix_indexes_for_sub_slim_index[m, b] >= 0"
 # one-hot form of T for the array API, which has no accumulating scatter-add
 ONEHOT_T = """
 valid = xp.cumulative_prod(xp.astype(pix_indexes_for_sub_slim_index >= 0, xp.int64), axis=1) > 0
-hit = pix_indexes_for_sub_slim_index[:, :, None] == xp.arange(pixels, device=pix_indexes_for_sub_slim_index.device)[None, None, :]
+hit = pix_indexes_for_sub_slim_index[:, :, None] == xp.arange(pixels, device=_device(pix_indexes_for_sub_slim_index))[None, None, :]
 weights = xp.where(valid, pix_weights_for_sub_slim_index, 0.0)
 return xp.sum(xp.where(hit, weights[:, :, None], 0.0), axis=1)
 """

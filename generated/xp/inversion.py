@@ -21,7 +21,7 @@ def _neighbor_adjacency_from_impl(neighbors):
     valid = xp.cumulative_prod(xp.astype(neighbors >= 0, xp.int64), axis=1) > 0
     hit = (
         neighbors[:, :, None]
-        == xp.arange(neighbors.shape[0], device=neighbors.device)[None, None, :]
+        == xp.arange(neighbors.shape[0], device=_device(neighbors))[None, None, :]
     ) & valid[:, :, None]
     return xp.sum(xp.astype(hit, xp.float64), axis=1)
 

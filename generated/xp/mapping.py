@@ -19,7 +19,7 @@ def _mapping_matrix_from_impl(
     valid = xp.cumulative_prod(xp.astype(pix_indexes_for_sub_slim_index >= 0, xp.int64), axis=1) > 0
     hit = (
         pix_indexes_for_sub_slim_index[:, :, None]
-        == xp.arange(pixels, device=pix_indexes_for_sub_slim_index.device)[None, None, :]
+        == xp.arange(pixels, device=_device(pix_indexes_for_sub_slim_index))[None, None, :]
     )
     weights = xp.where(valid, pix_weights_for_sub_slim_index, 0.0)
     return xp.sum(xp.where(hit, weights[:, :, None], 0.0), axis=1)
