@@ -230,6 +230,11 @@ def test_choices_are_explicit_and_checked():
         Likelihood(obs, precompute_method="fancy")
     with pytest.raises(TypeError, match="Observation"):
         Likelihood("obs")
+    uneven = Observation(
+        obs.visibilities, obs.noise_map * (1 + 0.5j) / (1 + 1j), obs.uv_wavelengths, obs.mask
+    )
+    with pytest.raises(ValueError, match=r"Re\(sigma\) == Im\(sigma\)"):
+        Likelihood(uneven)
 
 
 # ----------------------------------------------------------------- JAX transformations

@@ -65,6 +65,9 @@ class Fit:
 class Likelihood:
     """The log evidence of ``observation`` for any mapping, on one backend.
 
+    The compact form of W-tilde is built from the real part of the noise, so the
+    observation's noise must have ``Re(sigma) == Im(sigma)`` (a ``ValueError`` otherwise).
+
     Parameters
     ----------
     observation
@@ -103,6 +106,14 @@ class Likelihood:
             raise ValueError(
                 f"Likelihood: 'backend' must be one of {', '.join(map(repr, BACKENDS))}, "
                 f"got {backend!r}"
+            )
+        noise = observation.noise_map
+        if not np.allclose(noise.real, noise.imag, rtol=1e-12, atol=0):
+            worst = int(np.argmax(np.abs(noise.real - noise.imag) / np.abs(noise.real)))
+            raise ValueError(
+                "Likelihood: the observation's 'noise_map' has real and imaginary parts that "
+                f"differ (index {worst}: {noise[worst]}); the compact form of W-tilde, and so "
+                "this likelihood, is exact only for Re(sigma) == Im(sigma)"
             )
         self.observation = observation
         self.backend = backend
