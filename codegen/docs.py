@@ -29,10 +29,10 @@ from .model import BACKENDS, Alias, Kernel, SpecError
 from .render import ROOT, SPEC_DIR, Spec, capabilities, load_specs
 
 try:
-    from autojax._validate import Decl, parse_decl
+    from autojax._validate import FLAG_WORDS, Decl, parse_decl
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(ROOT / "src"))
-    from autojax._validate import Decl, parse_decl
+    from autojax._validate import FLAG_WORDS, Decl, parse_decl
 
 ORIGINAL = ROOT / "src" / "autojax" / "original.py"
 #: every backend in report order: the hand-written baseline, then the generated ones
@@ -102,19 +102,24 @@ def doc_markdown(doc: str) -> str:
 def describe_decl(decl: Decl) -> str:
     """A declaration in words: dtype, symbolic shape, value bounds, or the scalar kind."""
     if decl.is_array:
-        dims = ", ".join(str(s) for s in decl.shape)
+        ties = dict(decl.ties)
+        dims = ", ".join(f"{s} = {ties[s]}" if s in ties else str(s) for s in decl.shape)
         text = (
             f"{_DTYPE_WORDS[decl.dtype]} array, shape ({dims}{',' if len(decl.shape) == 1 else ''})"
         )
         if decl.bounds:
             lo, hi = decl.bounds
-            text += f", values in [{lo}, {hi})"
+            text += f", values in [{lo}, {hi}{']' if decl.closed else ')'}"
             if lo == -1:
                 text += "; -1 ends a row"
-        return text
-    text = _SCALAR_WORDS[decl.scalar]
-    if decl.bind:
-        text += f"; sets {decl.bind}"
+        if decl.counts:
+            text += f"; counts the entries of each row of {decl.counts} before its first -1"
+    else:
+        text = _SCALAR_WORDS[decl.scalar]
+        if decl.bind:
+            text += f"; sets {decl.bind}"
+    if decl.flags:
+        text += "; " + ", ".join(FLAG_WORDS[f] for f in decl.flags)
     return text
 
 
@@ -488,9 +493,11 @@ def index_page(ref: Reference) -> str:
             [
                 [f"`{t}`", describe_decl(parse_decl(t))]
                 for t in (
-                    "f8[K,2]",
-                    "c16[K]",
+                    "f8[K,2] finite",
+                    "f8[N,W=2*N-1]",
+                    "c16[K] finite !=0 re==im",
                     "i8[M,B] in [-1,S)",
+                    "i8[S] in [0,P] counts neighbors",
                     "b1[Ny,Nx]",
                     "int -> S",
                     "float2",

@@ -117,7 +117,7 @@ def test_every_original_kernel_has_an_entry_with_its_arguments(pages):
 def test_entries_show_signature_declarations_backends_and_dispatch_rules(sections):
     entry = sections["w_compact_curvature_interferometer_from"]
     assert "method='auto'" in entry and "eps=1e-14" in entry  # signature with defaults
-    assert "`f8[K,2]`" in entry and "float64 array, shape (K, 2)" in entry
+    assert "`f8[K,2] finite`" in entry and "float64 array, shape (K, 2); finite" in entry
     for method in ("`exact`", "`nufft`"):
         assert method in entry
     assert "K > 3 * N" in entry  # the auto rule

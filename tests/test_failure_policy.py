@@ -77,19 +77,24 @@ def test_singular_matrix_raises(backend, case):
         _solve(backend)(_rhs(matrix.shape[0]), matrix)
 
 
+# Non-finite input is bad input: the declared 'finite' rule refuses it before any solve,
+# with the ValueError every kernel gives for NaN or inf (docs/bad-input.md).
+FINITE_MESSAGE = "it must be finite"
+
+
 @pytest.mark.parametrize("case", list(NOT_FINITE))
 def test_non_finite_system_raises(backend, case):
     name, poison = NOT_FINITE[case]
     matrix, rhs = _indefinite(4, symmetric=True), _rhs(4)
     poison(matrix, rhs)
-    with pytest.raises(np.linalg.LinAlgError, match=rf"^{SOLVE}: argument '{name}' is not finite"):
+    with pytest.raises(ValueError, match=rf"^{SOLVE}: argument '{name}' .*{FINITE_MESSAGE}"):
         _solve(backend)(rhs, matrix)
 
 
 def test_inf_that_used_to_solve_to_a_finite_answer_raises(backend):
     """inf off the diagonal of an upper-triangular matrix: LAPACK gives a finite 'solution'."""
     matrix = np.array([[1.0, np.inf], [0.0, 1.0]])
-    with pytest.raises(autojax.LinAlgError, match="not finite"):
+    with pytest.raises(ValueError, match=FINITE_MESSAGE):
         _solve(backend)(np.array([0.0, 0.0]), matrix)
 
 
@@ -162,7 +167,7 @@ def test_xp_backend_on_array_api_strict():
             func(xps.asarray(_rhs(matrix.shape[0])), xps.asarray(matrix))
     bad = _indefinite(4, symmetric=True)
     bad[0, 0] = np.inf
-    with pytest.raises(autojax.LinAlgError, match="not finite"):
+    with pytest.raises(ValueError, match="finite"):
         func(xps.asarray(_rhs(4)), xps.asarray(bad))
     matrix = _indefinite(7, symmetric=False)
     assert_close(

@@ -172,11 +172,11 @@ class Decl:
             if self.bind:
                 text += f" (= {self.bind})"
         if self.flags:
-            text += ", " + ", ".join(_FLAG_WORDS[f] for f in self.flags)
+            text += ", " + ", ".join(FLAG_WORDS[f] for f in self.flags)
         return text
 
 
-_FLAG_WORDS = {
+FLAG_WORDS = {
     "finite": "finite",
     ">0": "positive",
     ">=0": "non-negative",
@@ -590,7 +590,7 @@ class Checker:
                 "!=0": lambda v: v != 0,
             }[flag](value)
             if not ok:
-                self._fail(ValueError, name, f"is {value!r}; it must be {_FLAG_WORDS[flag]}")
+                self._fail(ValueError, name, f"is {value!r}; it must be {FLAG_WORDS[flag]}")
 
     def _bind(self, symbol, size, name, sizes):
         seen = sizes.get(symbol)
@@ -764,7 +764,7 @@ class Checker:
                 for flag in decl.flags:
                     v = jnp.asarray(item)
                     ok = ~_bad_mask(jnp, flag, v)
-                    message = f"{self.kernel}: argument '{name}' is {{bad}}; it must be {_FLAG_WORDS[flag]}"
+                    message = f"{self.kernel}: argument '{name}' is {{bad}}; it must be {FLAG_WORDS[flag]}"
                     checkify.debug_check(ok, message, bad=v)
                     valid = valid & ok
         for name, decl in self._ruled:
