@@ -45,7 +45,7 @@ def test_kernel_inputs_are_not_modified(backend):
                 np.testing.assert_array_equal(a, b, err_msg=f"{kernel} modified an input")
 
 
-@pytest.mark.parametrize("name", ["small-K1-ragged", "S>>M"])
+@pytest.mark.parametrize("name", ["S>>M"])  # ragged rows, K = 13: several chunks of every kind
 def test_jax_kernels_in_many_chunks(monkeypatch, name):
     """JAX kernels scan K (or the outer loop) in chunks; force many, with a ragged last one.
 
