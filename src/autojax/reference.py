@@ -269,6 +269,27 @@ def data_chi_squared_complex_from(data, noise_map):
     return float(np.sum(data.real**2 / noise_map.real**2 + data.imag**2 / noise_map.imag**2))
 
 
+def _evidence(data_vector, curvature_matrix, regularization, chi_squared_data, noise_normalization):
+    """KERNELS.md's evidence from D, F, H and the two per-dataset sums (``-inf`` when F + H or
+    H is not positive definite): one Cholesky factor each for the solve and the determinants."""
+    try:
+        factor = scipy.linalg.cho_factor(curvature_matrix + regularization, lower=True)
+        factor_h = scipy.linalg.cho_factor(regularization, lower=True)
+    except np.linalg.LinAlgError:
+        return -np.inf
+    s = scipy.linalg.cho_solve(factor, data_vector)
+    return float(
+        -0.5
+        * (
+            chi_squared_data
+            - s @ data_vector
+            + 2 * np.sum(np.log(np.diagonal(factor[0])))
+            - 2 * np.sum(np.log(np.diagonal(factor_h[0])))
+            + noise_normalization
+        )
+    )
+
+
 def log_evidence_via_w_compact_from(
     dirty_image,
     chi_squared_data,
@@ -286,23 +307,12 @@ def log_evidence_via_w_compact_from(
         pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, neighbors.shape[0]
     )
     w_tilde = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
-    d = t.T @ dirty_image
-    h = constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
-    try:
-        factor = scipy.linalg.cho_factor(t.T @ w_tilde @ t + h, lower=True)
-        factor_h = scipy.linalg.cho_factor(h, lower=True)
-    except np.linalg.LinAlgError:
-        return -np.inf
-    s = scipy.linalg.cho_solve(factor, d)
-    return float(
-        -0.5
-        * (
-            chi_squared_data
-            - s @ d
-            + 2 * np.sum(np.log(np.diagonal(factor[0])))
-            - 2 * np.sum(np.log(np.diagonal(factor_h[0])))
-            + noise_normalization
-        )
+    return _evidence(
+        t.T @ dirty_image,
+        t.T @ w_tilde @ t,
+        constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes),
+        chi_squared_data,
+        noise_normalization,
     )
 
 
@@ -322,24 +332,12 @@ def log_likelihood_from_curvature(
     coefficient=1.0,
 ):
     """KERNELS.md's formula, given T and F (``-inf`` when F + H is not positive definite)."""
-    d = mapping_matrix.T @ dirty_image
-    h = constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
-    try:
-        factor = scipy.linalg.cho_factor(curvature_matrix + h, lower=True)
-        factor_h = scipy.linalg.cho_factor(h, lower=True)
-    except np.linalg.LinAlgError:
-        return -np.inf
-    s = scipy.linalg.cho_solve(factor, d)
-    chi_data = np.sum(data.real**2 / noise_map.real**2 + data.imag**2 / noise_map.imag**2)
-    return float(
-        -0.5
-        * (
-            chi_data
-            - s @ d
-            + 2 * np.sum(np.log(np.diagonal(factor[0])))
-            - 2 * np.sum(np.log(np.diagonal(factor_h[0])))
-            + noise_normalization_complex_from(noise_map)
-        )
+    return _evidence(
+        mapping_matrix.T @ dirty_image,
+        curvature_matrix,
+        constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes),
+        data_chi_squared_complex_from(data, noise_map),
+        noise_normalization_complex_from(noise_map),
     )
 
 
