@@ -25,14 +25,10 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autojax._decl import FLAG_WORDS, Decl, parse_decl
+
 from .model import BACKENDS, Alias, Kernel, SpecError
 from .render import ROOT, SPEC_DIR, Spec, capabilities, load_specs
-
-try:
-    from autojax._validate import FLAG_WORDS, Decl, parse_decl
-except ImportError:  # running from a checkout without an install
-    sys.path.insert(0, str(ROOT / "src"))
-    from autojax._validate import FLAG_WORDS, Decl, parse_decl
 
 ORIGINAL = ROOT / "src" / "autojax" / "original.py"
 #: every backend in report order: the hand-written baseline, then the generated ones

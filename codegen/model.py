@@ -24,15 +24,9 @@ one template per backend:
 from __future__ import annotations
 
 import ast
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
-try:
-    from autojax._validate import Decl, check_decls, parse_decl
-except ImportError:  # running from a checkout without an install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from autojax._validate import Decl, check_decls, parse_decl
+from autojax._decl import Decl, check_decls, parse_decl
 
 BACKENDS = ("numba", "jax", "xp")
 #: functions and constants expressions may use, the same in every backend
@@ -84,7 +78,7 @@ def _calls(node: ast.AST) -> set[str]:
 class Kernel:
     """Fields every kernel has.
 
-    ``args`` maps argument names (in order) to declarations (see ``autojax._validate``);
+    ``args`` maps argument names (in order) to declarations (see ``autojax._decl``);
     ``returns`` declares the result; ``family`` and ``method`` group kernels computing the
     same quantity in different ways (reports and benchmarks use them); ``skip`` maps a
     backend to the reason it does not get this kernel. ``result_check`` names a function

@@ -1,35 +1,9 @@
-"""Argument declarations and the input checks every backend runs before a kernel.
+"""The input checks every backend runs before a kernel.
 
-A declaration is a short string, the same one the kernel specs in ``kernels_spec/`` use:
-
-=====================================  ====================================================
-``"f8[K]"``                            float64 array of shape (K,); K is bound on first sight
-``"f8[K,2]"``                          float64 array, second axis exactly 2
-``"f8[N,W=2*N-1]"``                    axis size W bound here *and* tied to other sizes
-``"c16[K]"``                           complex128 array (a real array is refused)
-``"i8[M,B] in [-1,S)"``                int64 array whose values lie in [-1, S)
-``"i8[S] in [0,P] counts neighbors"``  values in [0, P] (closed), and ``value[i]`` equals the
-                                       number of entries of ``neighbors[i]`` before its
-                                       first negative one (the -1 that ends the row)
-``"f8[K] finite"``                     no NaN or inf
-``"c16[K] finite !=0 re==im"``         also non-zero real and imaginary parts, and equal
-                                       real and imaginary parts (to 1e-12 relative)
-``"b1[N,N]"``                          bool array
-``"int"`` / ``"float"``                Python/NumPy scalar
-``"float finite >0"``                  positive finite scalar (flags as for arrays)
-``"int -> S"``                         integer scalar that also binds the size symbol S
-``"int2 >0"`` / ``"float2 finite"``    pair of scalars, e.g. a shape or pixel scales
-``"str"``                              a string (a method name); passed through after a check
-``"any"``                              passed through unchecked
-=====================================  ====================================================
-
-Flags are ``finite``, ``>0``, ``>=0``, ``!=0`` (for complex: both parts non-zero) and
-``re==im`` (complex only). Size symbols are the ones of KERNELS.md (N, M, K, S, B, P, ...).
-The same symbol in two declarations must name the same size, so ``uv_wavelengths:
-f8[K,2]`` and ``noise_map_real: f8[K]`` catch a mismatched K with a message naming both
-arguments. :func:`check_decls` checks a whole argument list (a ``counts`` target must be
-a declared 2-d int array with the same rows; every symbol a bound or a tie reads must be
-bound by some argument); the spec loader and :class:`Checker` both call it.
+Each argument has a declaration (``"f8[K,2] finite"``, ``"i8[M,B] in [-1,S)"``, ...), the
+same string its kernel spec uses; the grammar, :class:`Decl` and :func:`parse_decl` are in
+:mod:`autojax._decl` (re-exported here). :func:`check_decls` checks a whole argument list;
+the spec loader and :class:`Checker` both call it.
 
 Checks raise :class:`TypeError` for the wrong kind of value (complex where real is
 expected, real where complex is, float where an index is expected) and :class:`ValueError`
@@ -50,15 +24,22 @@ registers each rule with ``jax.experimental.checkify``, so that
 
 from __future__ import annotations
 
-import ast
 import functools
 import inspect
 import math
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
+
+from ._decl import (  # noqa: F401  (the grammar, re-exported for callers of _validate)
+    _KIND_NAMES,
+    FLAG_WORDS,
+    FLAGS,
+    Decl,
+    _tie_code,
+    check_decls,
+    parse_decl,
+)
 
 __all__ = ["Decl", "parse_decl", "check_decls", "Checker", "validated", "check"]
 
@@ -68,274 +49,10 @@ _DTYPES = {
     "c16": np.dtype(np.complex128),
     "b1": np.dtype(np.bool_),
 }
-_KIND_NAMES = {"f8": "float64", "i8": "int64", "c16": "complex128", "b1": "bool"}
 # dtype kinds each declared dtype accepts (and converts from); complex must be complex
 _ACCEPTED_KINDS = {"f8": "fiu", "i8": "iu", "c16": "c", "b1": "b"}
-_SCALARS = ("int", "float", "int2", "float2", "str", "any")
-FLAGS = ("finite", ">0", ">=0", "!=0", "re==im")
-#: which flags each dtype / scalar kind may carry
-_FLAGS_FOR = {
-    "f8": {"finite", ">0", ">=0", "!=0"},
-    "c16": {"finite", "!=0", "re==im"},
-    "float": {"finite", ">0", ">=0", "!=0"},
-    "float2": {"finite", ">0", ">=0", "!=0"},
-    "int": {">0", ">=0", "!=0"},
-    "int2": {">0", ">=0", "!=0"},
-}
 #: relative tolerance of ``re==im``
 RE_IM_RTOL = 1e-12
-
-_HEAD_RE = re.compile(r"^(?P<dtype>f8|i8|c16|b1)\[(?P<shape>[^\]]*)\](?P<rest>.*)$")
-_BOUNDS_RE = re.compile(r"^in\s*\[\s*(?P<lo>-?\w+)\s*,\s*(?P<hi>-?\w+)\s*(?P<close>[\)\]])")
-_COUNTS_RE = re.compile(r"^counts\s+(?P<target>[A-Za-z_]\w*)")
-_SCALAR_RE = re.compile(
-    r"^(?P<kind>int2|float2|int|float|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?(?P<rest>.*)$"
-)
-_SYMBOL_RE = re.compile(r"^[A-Za-z_]\w*$")
-_TIE_NODES = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.Name,
-    ast.Constant,
-    ast.Load,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.FloorDiv,
-    ast.USub,
-)
-
-
-@dataclass(frozen=True)
-class Decl:
-    """One parsed argument declaration."""
-
-    text: str
-    dtype: str | None  # "f8", "i8", "c16", "b1" for arrays; None for scalars
-    shape: tuple[str | int, ...] | None  # symbols or fixed sizes; None for scalars
-    scalar: str | None = None  # "int", "float", "int2", "float2", "any"
-    bind: str | None = None  # size symbol a scalar binds
-    bounds: tuple[str | int, str | int] | None = None  # [lo, hi) (or [lo, hi]) for ints
-    closed: bool = False  # the upper bound is included
-    counts: str | None = None  # argument whose rows this array counts (up to the first -1)
-    flags: tuple[str, ...] = ()  # value rules: finite, >0, >=0, !=0, re==im
-    ties: tuple[tuple[str, str], ...] = ()  # (symbol, expression of other sizes)
-
-    @property
-    def is_array(self) -> bool:
-        return self.dtype is not None
-
-    @property
-    def has_rules(self) -> bool:
-        """Whether values (not only shapes) are checked."""
-        return bool(self.bounds or self.counts or self.flags)
-
-    @property
-    def symbols(self) -> tuple[str, ...]:
-        """Size symbols this declaration mentions, in order."""
-        out = []
-        items = list(self.shape or ()) + list(self.bounds or ())
-        items += [self.bind] if self.bind else []
-        for _, expr in self.ties:
-            items += sorted(_tie_names(expr))
-        for item in items:
-            if isinstance(item, str) and item not in out:
-                out.append(item)
-        return tuple(out)
-
-    @functools.cached_property
-    def tie_symbols(self) -> frozenset[str]:
-        return frozenset(name for _, expr in self.ties for name in _tie_names(expr))
-
-    def describe(self) -> str:
-        """Human-readable form used in docstrings and error messages."""
-        if self.is_array:
-            ties = dict(self.ties)
-            dims = ", ".join(f"{s} = {ties[s]}" if s in ties else str(s) for s in self.shape)
-            text = f"{_KIND_NAMES[self.dtype]} array of shape ({dims}{',' if len(self.shape) == 1 else ''})"
-            if self.bounds:
-                text += (
-                    f", values in [{self.bounds[0]}, {self.bounds[1]}{']' if self.closed else ')'}"
-                )
-            if self.counts:
-                text += f", counting the entries of each row of {self.counts} before its first -1"
-        else:
-            text = {
-                "int": "int",
-                "float": "float",
-                "int2": "pair of ints",
-                "float2": "pair of floats",
-                "str": "str",
-                "any": "any value",
-            }[self.scalar]
-            if self.bind:
-                text += f" (= {self.bind})"
-        if self.flags:
-            text += ", " + ", ".join(FLAG_WORDS[f] for f in self.flags)
-        return text
-
-
-FLAG_WORDS = {
-    "finite": "finite",
-    ">0": "positive",
-    ">=0": "non-negative",
-    "!=0": "non-zero",
-    "re==im": "real part equal to imaginary part",
-}
-
-
-def _size_item(token: str) -> str | int:
-    token = token.strip()
-    if re.fullmatch(r"-?\d+", token):
-        return int(token)
-    if not _SYMBOL_RE.match(token):
-        raise ValueError(f"bad size {token!r}")
-    return token
-
-
-@functools.cache
-def _tie_code(expr: str):
-    tree = ast.parse(expr, mode="eval")
-    for node in ast.walk(tree):
-        if not isinstance(node, _TIE_NODES) or (
-            isinstance(node, ast.Constant) and not isinstance(node.value, int)
-        ):
-            raise ValueError(
-                f"size expression {expr!r} may use only size symbols, integers, + - * //"
-            )
-    return compile(tree, "<tie>", "eval")
-
-
-@functools.cache
-def _tie_names(expr: str) -> frozenset[str]:
-    return frozenset(
-        n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)
-    )
-
-
-def _parse_flags(text: str, rest: str, allowed: set[str]) -> tuple[str, ...]:
-    flags = []
-    for token in rest.split():
-        if token not in FLAGS:
-            raise ValueError(
-                f"declaration {text!r}: {token!r} is not understood; flags are {', '.join(FLAGS)}"
-            )
-        if token not in allowed:
-            raise ValueError(f"declaration {text!r}: flag {token!r} does not apply here")
-        if token in flags:
-            raise ValueError(f"declaration {text!r}: flag {token!r} given twice")
-        flags.append(token)
-    return tuple(flags)
-
-
-@functools.cache
-def parse_decl(text: str) -> Decl:
-    """Parse a declaration string; raise ValueError with the offending text."""
-    text = text.strip()
-    m = _HEAD_RE.match(text)
-    if m:
-        dtype = m.group("dtype")
-        shape_text = m.group("shape").strip()
-        if not shape_text:
-            raise ValueError(f"declaration {text!r}: an array needs at least one axis")
-        shape, ties = [], []
-        for token in shape_text.split(","):
-            if "=" in token:
-                sym, expr = (t.strip() for t in token.split("=", 1))
-                if not _SYMBOL_RE.match(sym):
-                    raise ValueError(f"declaration {text!r}: bad size {sym!r}")
-                try:
-                    _tie_code(expr)
-                except SyntaxError:
-                    raise ValueError(
-                        f"declaration {text!r}: bad size expression {expr!r}"
-                    ) from None
-                except ValueError as exc:
-                    raise ValueError(f"declaration {text!r}: {exc}") from None
-                if sym in _tie_names(expr):
-                    raise ValueError(f"declaration {text!r}: {sym} is defined by itself")
-                ties.append((sym, expr))
-                shape.append(sym)
-            else:
-                try:
-                    shape.append(_size_item(token))
-                except ValueError as exc:
-                    raise ValueError(f"declaration {text!r}: {exc}") from None
-        rest = m.group("rest").strip()
-        bounds, closed, counts = None, False, None
-        b = _BOUNDS_RE.match(rest)
-        if b:
-            if dtype != "i8":
-                raise ValueError(f"declaration {text!r}: only i8 arrays take value bounds")
-            try:
-                bounds = (_size_item(b.group("lo")), _size_item(b.group("hi")))
-            except ValueError as exc:
-                raise ValueError(f"declaration {text!r}: {exc}") from None
-            closed = b.group("close") == "]"
-            rest = rest[b.end() :].strip()
-        c = _COUNTS_RE.match(rest)
-        if c:
-            if dtype != "i8" or len(shape) != 1:
-                raise ValueError(f"declaration {text!r}: only a 1-d i8 array can count rows")
-            counts = c.group("target")
-            rest = rest[c.end() :].strip()
-        flags = _parse_flags(text, rest, _FLAGS_FOR.get(dtype, set()))
-        return Decl(
-            text,
-            dtype,
-            tuple(shape),
-            bounds=bounds,
-            closed=closed,
-            counts=counts,
-            flags=flags,
-            ties=tuple(ties),
-        )
-    m = _SCALAR_RE.match(text)
-    if m and (not m.group("rest") or m.group("rest")[0].isspace()):
-        kind = m.group("kind")
-        if m.group("bind") and kind != "int":
-            raise ValueError(f"declaration {text!r}: only an int can bind a size")
-        flags = _parse_flags(text, m.group("rest"), _FLAGS_FOR.get(kind, set()))
-        return Decl(text, None, None, scalar=kind, bind=m.group("bind"), flags=flags)
-    raise ValueError(
-        f"declaration {text!r} is not understood; expected e.g. 'f8[K,2]', "
-        "'i8[M,B] in [-1,S)', 'f8[K] finite !=0', 'int -> S', 'float2'"
-    )
-
-
-def check_decls(decls: Mapping[str, Decl]) -> None:
-    """Check a kernel's declarations against each other; raise ValueError naming one argument.
-
-    A ``counts`` target must be a declared 2-d int array with the counting array's rows;
-    every symbol a bound or a tie uses must be bound by some argument's shape or ``-> S``.
-    """
-    bound = set()
-    for decl in decls.values():
-        bound |= {s for s in decl.shape or () if isinstance(s, str)}
-        if decl.bind:
-            bound.add(decl.bind)
-    for name, decl in decls.items():
-        used = {b for b in decl.bounds or () if isinstance(b, str)} | decl.tie_symbols
-        unknown = sorted(used - bound)
-        if unknown:
-            raise ValueError(
-                f"argument '{name}': {decl.text!r} uses size {', '.join(unknown)}, which no "
-                "argument's shape or '-> S' binds"
-            )
-        if decl.counts:
-            target = decls.get(decl.counts)
-            if target is None or target.dtype != "i8" or len(target.shape) != 2:
-                raise ValueError(
-                    f"argument '{name}': {decl.text!r} counts the rows of '{decl.counts}', "
-                    "which must be a declared 2-d i8 argument"
-                )
-            if target.shape[0] != decl.shape[0]:
-                raise ValueError(
-                    f"argument '{name}': {decl.text!r} has {decl.shape[0]} rows but "
-                    f"'{decl.counts}' has {target.shape[0]}"
-                )
-
 
 _PAIR_ITEM = {"int2": "int", "float2": "float"}
 
