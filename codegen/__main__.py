@@ -6,8 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from .load import SPEC_DIR, load_specs
 from .model import SpecError
-from .render import OUT_DIR, SPEC_DIR, check, load_specs, render_all, write
+from .output import OUT_DIR, check, write
+from .render import render_all
 
 
 def main(argv=None) -> int:

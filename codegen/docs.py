@@ -25,16 +25,18 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autojax._decl import FLAG_WORDS, Decl, parse_decl
+from autojax._decl import Decl, parse_decl
 
-from .model import BACKENDS, Alias, Kernel, SpecError
-from .render import ROOT, SPEC_DIR, Spec, capabilities, load_specs
+from .kinds import Alias
+from .load import ROOT, SPEC_DIR, Spec, load_specs
+from .model import BACKENDS, Kernel, SpecError
+from .render import capabilities
 
 ORIGINAL = ROOT / "src" / "autojax" / "original.py"
 #: every backend in report order: the hand-written baseline, then the generated ones
 ALL_BACKENDS = ("original", *BACKENDS)
 
-#: size symbols and what they count (KERNELS.md's symbols, plus the ones some specs add)
+#: size symbols and what they count (those of docs/contract.md, plus the ones some specs add)
 SYMBOLS = {
     "N": "edge, in pixels, of the square grid around the mask (`grid_size`)",
     "W": "2N - 1, the column offsets of the compact form",
@@ -58,14 +60,6 @@ FLAG_DOCS = {
     "have_nufft": "the optional NUFFT libraries of the `nufft` extra import",
 }
 _DTYPE_WORDS = {"f8": "float64", "i8": "int64", "c16": "complex128", "b1": "bool"}
-_SCALAR_WORDS = {
-    "int": "int",
-    "float": "float",
-    "int2": "pair of ints",
-    "float2": "pair of floats",
-    "str": "str",
-    "any": "any value",
-}
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -96,27 +90,9 @@ def doc_markdown(doc: str) -> str:
 
 
 def describe_decl(decl: Decl) -> str:
-    """A declaration in words: dtype, symbolic shape, value bounds, or the scalar kind."""
-    if decl.is_array:
-        ties = dict(decl.ties)
-        dims = ", ".join(f"{s} = {ties[s]}" if s in ties else str(s) for s in decl.shape)
-        text = (
-            f"{_DTYPE_WORDS[decl.dtype]} array, shape ({dims}{',' if len(decl.shape) == 1 else ''})"
-        )
-        if decl.bounds:
-            lo, hi = decl.bounds
-            text += f", values in [{lo}, {hi}{']' if decl.closed else ')'}"
-            if lo == -1:
-                text += "; -1 ends a row"
-        if decl.counts:
-            text += f"; counts the entries of each row of {decl.counts} before its first -1"
-    else:
-        text = _SCALAR_WORDS[decl.scalar]
-        if decl.bind:
-            text += f"; sets {decl.bind}"
-    if decl.flags:
-        text += "; " + ", ".join(FLAG_WORDS[f] for f in decl.flags)
-    return text
+    """A declaration in words: the one wording of :meth:`autojax._decl.Decl.describe`, which
+    the generated docstrings and the input checks' messages also use."""
+    return decl.describe()
 
 
 def _cell(text: str) -> str:
@@ -306,22 +282,16 @@ def _dispatch_lines(ref: Reference, k: Kernel, here: str) -> list[str]:
     return lines
 
 
-def _passes_method_lines(ref: Reference, k: Kernel, here: str) -> list[str]:
-    """A kernel with a ``method`` argument that hands it to a dispatcher it calls."""
-    kernels = ref.kernels
-    for call in k.calls:
-        target = kernels.get(call)
-        if hasattr(target, "methods_for"):
-            per_backend = "; ".join(
-                f"{b}: {', '.join(f'`{m}`' for m in target.methods_for(b)) or '–'}"
-                for b in BACKENDS
-            )
-            return [
-                f"`method` is passed on to {ref.link(call, here)} (its `auto` rule applies). "
-                f"Methods per backend: {per_backend}.",
-                "",
-            ]
-    return []
+def _passes_method_lines(ref: Reference, target: Kernel, here: str) -> list[str]:
+    """A kernel whose ``method`` argument reaches the dispatcher ``target`` (through its calls)."""
+    per_backend = "; ".join(
+        f"{b}: {', '.join(f'`{m}`' for m in target.methods_for(b)) or '–'}" for b in BACKENDS
+    )
+    return [
+        f"`method` is passed on to {ref.link(target.name, here)} (its `auto` rule applies). "
+        f"Methods per backend: {per_backend}.",
+        "",
+    ]
 
 
 def kernel_section(ref: Reference, k, here: str) -> list[str]:
@@ -363,10 +333,11 @@ def kernel_section(ref: Reference, k, here: str) -> list[str]:
     ]
     lines += [f"**Returns**: {describe_decl(k.out_decl)} (`{k.returns}`).", ""]
     lines += _sizes_line([*k.decls.values(), k.out_decl])
-    if hasattr(k, "methods_for"):
+    target = k.method_target(ref.kernels)
+    if target is k:
         lines += _dispatch_lines(ref, k, here)
-    elif "method" in k.args:
-        lines += _passes_method_lines(ref, k, here)
+    elif target is not None:
+        lines += _passes_method_lines(ref, target, here)
     facts = [f"family `{k.family}`", f"method `{k.method}`", f"kind `{k.kind}`"]
     lines += ["*" + ", ".join(facts) + "*", ""]
     lines += ["**Backends**", "", *_backend_table(ref, k.name), ""]

@@ -81,3 +81,23 @@ def _copy(node):
 def names(text: str) -> set[str]:
     """Names an expression or statement mentions."""
     return {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
+
+
+def read_names(node: ast.AST) -> set[str]:
+    """Names an expression reads, the names of the functions it calls left out."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - called_names(node)
+
+
+def called_names(node: ast.AST) -> set[str]:
+    """Names of the functions an expression calls (``cos`` in ``cos(x)``)."""
+    return {
+        n.func.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+
+
+def tuple_source(items) -> str:
+    """Python source of a tuple (the trailing comma only where one item needs it)."""
+    items = list(items)
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"

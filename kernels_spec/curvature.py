@@ -7,8 +7,7 @@
 - ``compact_sparse_BCOO``: JAX's sparse BCOO products.
 """
 
-from codegen.kinds import Dispatch, Lattice
-from codegen.model import Alias, Composite, Scatter
+from codegen.kinds import Alias, Composite, Dispatch, Lattice, Scatter
 
 PIX = "i8[M,B] in [-1,S)"
 ROW_A, ROW_B = "native_index_for_slim_index[a, 0]", "native_index_for_slim_index[b, 0]"

@@ -1,6 +1,6 @@
 """Masks on the pixel grid."""
 
-from codegen.model import Composite, IndexMap
+from codegen.kinds import Composite, IndexMap
 
 KERNELS = [
     Composite(

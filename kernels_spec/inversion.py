@@ -1,6 +1,6 @@
 """Regularization, the linear solve, the noise normalisation and the log-likelihood (the MCMC step)."""
 
-from codegen.model import Composite, Scatter
+from codegen.kinds import Composite, Scatter
 
 PIX = "i8[M,B] in [-1,S)"
 #: neighbour counts must agree with the -1 that ends each row of neighbors

@@ -3,7 +3,7 @@
 Rows of ``pix_indexes_for_sub_slim_index`` end at their first -1.
 """
 
-from codegen.model import Composite, Scatter
+from codegen.kinds import Composite, Scatter
 
 PIX = "i8[M,B] in [-1,S)"
 VALID_B = "pix_indexes_for_sub_slim_index[m, b] >= 0"

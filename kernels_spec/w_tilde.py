@@ -7,8 +7,7 @@ noise-weighted dirty image (``exact``: the sum, a matrix-vector product per chun
 ``nufft``: a type-3 non-uniform FFT). The preload expansion reproduces the upstream one.
 """
 
-from codegen.kinds import Dispatch, Nufft
-from codegen.model import Contraction, IndexMap
+from codegen.kinds import Contraction, Dispatch, IndexMap, Nufft
 
 COMPACT_ARGS = {
     "grid_size": "int -> N",

@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from codegen.load import ROOT, load_specs
 from codegen.model import SpecError
-from codegen.render import ROOT, check, load_specs, render_all, write
+from codegen.output import check, write
+from codegen.render import render_all
 
 GOLDEN = Path(__file__).with_name("golden")
 
@@ -20,7 +22,7 @@ GOLDEN = Path(__file__).with_name("golden")
 TOY_SPEC = '''
 """A toy kernel used by the generator's own tests."""
 
-from codegen.model import IndexMap
+from codegen.kinds import IndexMap
 
 KERNELS = [
     IndexMap(
@@ -41,7 +43,7 @@ KERNELS = [
 SCATTER_SPEC = '''
 """Toy scatter kernels used by the generator's own tests."""
 
-from codegen.model import Scatter
+from codegen.kinds import Scatter
 
 ARGS = {"x": "f8[M,N]", "idx": "i8[N,B] in [-1,S)", "w": "f8[N,B]", "pixels": "int -> S"}
 SKIP = {"xp": "toy: exercises the Numba and JAX scatter lowerings only"}
@@ -76,7 +78,7 @@ KERNELS = [
 CONTRACTION_SPEC = '''
 """Toy contractions used by the generator's own tests."""
 
-from codegen.model import Contraction
+from codegen.kinds import Contraction
 
 KERNELS = [
     Contraction(
@@ -264,7 +266,7 @@ def test_scatter_without_portable_form_is_rejected(tmp_path):
     (specs / "bad.py").write_text(
         textwrap.dedent(
             """
-            from codegen.model import Scatter
+            from codegen.kinds import Scatter
             KERNELS = [Scatter(name="s", doc="d", args={"idx": "i8[M,B] in [-1,S)", "pixels": "int -> S"},
                 returns="f8[M,S]", loops={"m": "M", "b": "B"}, out_shape=("M", "S"),
                 updates=["out[m, idx[m, b]] += 1.0"])]

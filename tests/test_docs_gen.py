@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from codegen import docs
-from codegen.render import ROOT
+from codegen.load import ROOT
 
 GENERATED = ROOT / "generated"
 
@@ -117,14 +117,14 @@ def test_every_original_kernel_has_an_entry_with_its_arguments(pages):
 def test_entries_show_signature_declarations_backends_and_dispatch_rules(sections):
     entry = sections["w_compact_curvature_interferometer_from"]
     assert "method='auto'" in entry and "eps=1e-14" in entry  # signature with defaults
-    assert "`f8[K,2] finite`" in entry and "float64 array, shape (K, 2); finite" in entry
+    assert "`f8[K,2] finite`" in entry and "float64 array of shape (K, 2), finite" in entry
     for method in ("`exact`", "`nufft`"):
         assert method in entry
     assert "K > 3 * N" in entry  # the auto rule
     assert "| original | numba | jax | xp |" in entry
     curvature = sections["curvature_matrix_via_w_compact_sparse_mapping_matrix_from"]
     assert "`'conv'`" in curvature and "`'fft' if gpu else 'two_pass'`" in curvature
-    assert "values in [-1, S); -1 ends a row" in curvature
+    assert "int64 array of shape (M, B), values in [-1, S)" in curvature
     conv = sections["curvature_matrix_via_w_compact_conv_from"]
     assert "a direct convolution is a loop" in conv  # the skip reason
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..model import BACKENDS, Kernel, SpecError, _fail, _names, _parse_expr
+from ..expr import read_names
+from ..model import BACKENDS, Kernel, SpecError, impl_name
 
 #: run-time flags an ``auto`` rule may read besides the size symbols: name -> the line
 #: computing it, per backend (``{first_array}``: the dispatcher's first array argument)
@@ -46,27 +47,26 @@ class Dispatch(Kernel):
     def __post_init__(self):
         super().__post_init__()
         if self.decls.get("method") is None or self.decls["method"].scalar != "str":
-            _fail(self.name, "args", "a dispatcher needs a 'method': 'str' argument")
+            self.fail("args", "a dispatcher needs a 'method': 'str' argument")
         if self.defaults.get("method") != "'auto'":
-            _fail(self.name, "defaults", "'method' must default to 'auto'")
+            self.fail("defaults", "'method' must default to 'auto'")
         if not isinstance(self.methods, dict) or not self.methods:
-            _fail(self.name, "methods", "must map method names to kernel names")
+            self.fail("methods", "must map method names to kernel names")
         for method, target in self.methods.items():
             if method == "auto" or not method.isidentifier():
-                _fail(self.name, f"methods.{method}", "must be an identifier other than 'auto'")
+                self.fail(f"methods.{method}", "must be an identifier other than 'auto'")
             if not isinstance(target, str) or not target.isidentifier():
-                _fail(self.name, f"methods.{method}", f"{target!r} is not a kernel name")
+                self.fail(f"methods.{method}", f"{target!r} is not a kernel name")
         rules = self.auto if isinstance(self.auto, dict) else dict.fromkeys(BACKENDS, self.auto)
         allowed = {s for s, src in self.sizes.items() if src} | set(FLAGS)
         self.rules = {}
         for backend, text in rules.items():
             if backend not in BACKENDS:
-                _fail(self.name, "auto", f"unknown backend {backend!r}")
-            node = _parse_expr(self.name, f"auto.{backend}", text)
-            unknown = _names(node) - allowed
+                self.fail("auto", f"unknown backend {backend!r}")
+            node = self.parse_expr(f"auto.{backend}", text)
+            unknown = read_names(node) - allowed
             if unknown:
-                _fail(
-                    self.name,
+                self.fail(
                     f"auto.{backend}",
                     f"uses unknown names {sorted(unknown)} (size symbols and {', '.join(FLAGS)} only)",
                 )
@@ -76,8 +76,7 @@ class Dispatch(Kernel):
                 if isinstance(n, ast.Constant) and isinstance(n.value, str)
             }
             if not strings or strings - set(self.methods):
-                _fail(
-                    self.name,
+                self.fail(
                     f"auto.{backend}",
                     f"must evaluate to one of the methods {sorted(self.methods)}",
                 )
@@ -107,23 +106,29 @@ class Dispatch(Kernel):
                 self.skip.setdefault(backend, "no method of this result exists for this backend")
             elif backend not in self.rules:
                 raise SpecError(f"kernel '{self.name}', field 'auto': no rule for {backend}")
-        self._kernels = {m: everything[t] for m, t in self.methods.items()}
+        self.method_kernels = {m: everything[t] for m, t in self.methods.items()}
+        super().resolve(everything)
 
     def methods_for(self, backend: str) -> list[str]:
+        """The methods whose kernels ``backend`` has (all of them once resolved)."""
         return list(getattr(self, "available", {}).get(backend, []))
 
+    def method_target(self, kernels: dict) -> Dispatch:
+        return self
 
-def view(k: Dispatch, backend: str, private) -> dict:
+
+def view(k: Dispatch, backend: str) -> dict:
     rule = k.rules[backend]
-    used = _names(ast.parse(rule, mode="eval"))
+    used = read_names(ast.parse(rule, mode="eval"))
     first_array = k.array_args[0] if k.array_args else "None"
     return {
         "methods": [
-            (m, private(k.methods[m]), list(k._kernels[m].args)) for m in k.methods_for(backend)
+            (m, impl_name(k.methods[m]), list(k.method_kernels[m].args))
+            for m in k.methods_for(backend)
         ],
         "method_names": k.methods_for(backend),
         "rule": rule,
-        "rule_sizes": k.size_lines([s for s in k.sizes if s in used]),
+        "rule_sizes": k.size_lines_for(rule),
         "flag_lines": [
             FLAGS[flag][backend].format(first_array=first_array) for flag in FLAGS if flag in used
         ],

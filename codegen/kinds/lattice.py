@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import expr as ex
-from ..model import BACKENDS, Kernel, _check_expr, _check_extent, _check_lets, _fail
+from ..model import BACKENDS, Kernel, impl_name
 
 LOWERINGS = ("conv", "fft")
 
@@ -54,47 +54,42 @@ class Lattice(Kernel):
     def __post_init__(self):
         super().__post_init__()
         known = self.known_names()
-        known = _check_lets(self.name, self.lets, known)
-        _check_expr(self.name, "kernel", self.kernel, known | {"dr", "dc"})
+        known = self.check_lets(self.lets, known)
+        self.check_expr("kernel", self.kernel, known | {"dr", "dc"})
         if not (isinstance(self.extent, tuple) and len(self.extent) == 2):
-            _fail(self.name, "extent", "must be a pair of size expressions")
+            self.fail("extent", "must be a pair of size expressions")
         for n, text in enumerate(self.extent):
-            _check_extent(self.name, f"extent[{n}]", text, known)
+            self.check_extent(f"extent[{n}]", text, known)
         for fld, decl_start in (("positions", "i8["), ("indexes", "i8["), ("weights", "f8[")):
             arg = getattr(self, fld)
             if arg not in self.args or not self.args[arg].startswith(decl_start):
-                _fail(self.name, fld, f"{arg!r} must name a {decl_start}...] argument")
+                self.fail(fld, f"{arg!r} must name a {decl_start}...] argument")
         if self.decls[self.positions].shape[1:] != (2,):
-            _fail(self.name, "positions", "must be an (M, 2) array of (row, column)")
+            self.fail("positions", "must be an (M, 2) array of (row, column)")
         if self.decls[self.indexes].shape != self.decls[self.weights].shape:
-            _fail(self.name, "weights", "must have the shape of 'indexes'")
+            self.fail("weights", "must have the shape of 'indexes'")
         if self.columns not in known:
-            _fail(self.name, "columns", f"{self.columns!r} is not a size symbol")
+            self.fail("columns", f"{self.columns!r} is not a size symbol")
         for backend in self.backends():
             if self.lowering.get(backend) not in LOWERINGS:
-                _fail(
-                    self.name,
+                self.fail(
                     f"lowering.{backend}",
                     f"must be one of {LOWERINGS} for every backend the kernel has",
                 )
         for backend in self.lowering:
             if backend not in BACKENDS:
-                _fail(self.name, "lowering", f"unknown backend {backend!r}")
+                self.fail("lowering", f"unknown backend {backend!r}")
         uses = {"fft"} & {self.lowering.get(b) for b in self.backends()}
         if uses:
             self.calls = list(dict.fromkeys([*self.calls, self.mapping, self.transpose_matmul]))
 
 
-def view(k: Lattice, backend: str, private) -> dict:
-    texts = [k.kernel, *k.extent, *k.lets.values(), k.columns]
-    used = set()
-    for text in texts:
-        used |= ex.names(text)
+def view(k: Lattice, backend: str) -> dict:
     pos, idx, wts = k.positions, k.indexes, k.weights
     # the fft lowering is array code: in the Numba module it runs on NumPy (``xp = np``)
     spelling = backend if (k.lowering[backend] == "conv" or backend == "jax") else "xp"
     return {
-        "sizes": k.size_lines([s for s in k.sizes if s in used and k.sizes[s]]),
+        "sizes": k.size_lines_for(k.kernel, *k.extent, *k.lets.values(), k.columns),
         "lets": [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()],
         "kernel_expr": ex.lower(k.kernel, spelling),
         "extent": [ex.lower(e, backend) for e in k.extent],
@@ -103,6 +98,6 @@ def view(k: Lattice, backend: str, private) -> dict:
         "indexes": idx,
         "weights": wts,
         "columns": k.columns,
-        "mapping_impl": private(k.mapping),
-        "transpose_impl": private(k.transpose_matmul),
+        "mapping_impl": impl_name(k.mapping),
+        "transpose_impl": impl_name(k.transpose_matmul),
     }

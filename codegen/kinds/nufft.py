@@ -40,16 +40,8 @@ import ast
 from dataclasses import dataclass, field
 
 from .. import expr as ex
-from ..model import (
-    Kernel,
-    _check_expr,
-    _check_extent,
-    _check_lets,
-    _check_name,
-    _fail,
-    _names,
-    _parse_expr,
-)
+from ..expr import read_names
+from ..model import Kernel
 
 PARTS = {"real": "real", "imag": "imag", "complex": None}
 #: per-point cost of a nufftax chunk in elements (its spreading tables hold nspread**2 = up
@@ -80,101 +72,97 @@ class Nufft(Kernel):
             self._check_type3()
             return
         if not isinstance(self.index, dict) or len(self.index) != 2:
-            _fail(self.name, "index", "needs exactly two output indices (a 2-D transform)")
+            self.fail("index", "needs exactly two output indices (a 2-D transform)")
         if not self.out_decl.is_array or len(self.out_decl.shape) != 2:
-            _fail(self.name, "returns", "must be a 2-d array, one axis per index")
+            self.fail("returns", "must be a 2-d array, one axis per index")
         if self.part not in PARTS:
-            _fail(self.name, "part", f"{self.part!r} is not one of {sorted(PARTS)}")
+            self.fail("part", f"{self.part!r} is not one of {sorted(PARTS)}")
         want = "c16" if self.part == "complex" else "f8"
         if self.out_decl.dtype != want:
-            _fail(
-                self.name,
+            self.fail(
                 "returns",
                 f"part {self.part!r} returns {want}, not {self.out_decl.dtype}",
             )
         if self.sign not in (1, -1):
-            _fail(self.name, "sign", f"must be +1 or -1, not {self.sign!r}")
+            self.fail("sign", f"must be +1 or -1, not {self.sign!r}")
         decl = self.decls.get(self.eps)
         if decl is None or decl.scalar != "float":
-            _fail(self.name, "eps", f"{self.eps!r} must name a 'float' argument (the tolerance)")
+            self.fail("eps", f"{self.eps!r} must name a 'float' argument (the tolerance)")
         # offsets of the modes may use what is a Python int under jax.jit: sizes, int args
         static = {s for s, src in self.sizes.items() if src} | {
             a for a, d in self.decls.items() if d.scalar == "int"
         }
         known = self.known_names()
-        known = _check_lets(self.name, self.lets, known)
+        known = self.check_lets(self.lets, known)
         for idx, extent in self.index.items():
-            _check_name(self.name, f"index.{idx}", idx)
-            _check_extent(self.name, f"index.{idx}", extent, static)
+            self.check_name(f"index.{idx}", idx)
+            self.check_extent(f"index.{idx}", extent, static)
         if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
-            _fail(self.name, "reduce", "must be a (name, extent) pair")
+            self.fail("reduce", "must be a (name, extent) pair")
         k = self.reduce[0]
-        _check_name(self.name, "reduce", k)
-        _check_extent(self.name, "reduce", self.reduce[1], known)
-        _check_expr(self.name, "weight", self.weight, known | {k})
+        self.check_name("reduce", k)
+        self.check_extent("reduce", self.reduce[1], known)
+        self.check_expr("weight", self.weight, known | {k})
         for fld, table in (("points", self.points), ("modes", self.modes)):
             if not isinstance(table, dict) or set(table) != set(self.index):
-                _fail(
-                    self.name,
+                self.fail(
                     fld,
                     f"must give one entry per output index {sorted(self.index)}, got "
                     f"{sorted(table) if isinstance(table, dict) else table!r}",
                 )
         for idx, text in self.points.items():
-            _check_expr(self.name, f"points.{idx}", text, known | {k})
+            self.check_expr(f"points.{idx}", text, known | {k})
         self.offsets = {}
         for idx, text in self.modes.items():
-            self.offsets[idx] = _mode_offset(self.name, f"modes.{idx}", text, idx, static)
+            self.offsets[idx] = _mode_offset(self, f"modes.{idx}", text, idx, static)
 
     def _check_common(self):
         """Fields both variants share: part and returns, sign, eps, lets, reduce, weight."""
         if self.part not in PARTS:
-            _fail(self.name, "part", f"{self.part!r} is not one of {sorted(PARTS)}")
+            self.fail("part", f"{self.part!r} is not one of {sorted(PARTS)}")
         want = "c16" if self.part == "complex" else "f8"
         if self.out_decl.dtype != want:
-            _fail(
-                self.name,
+            self.fail(
                 "returns",
                 f"part {self.part!r} returns {want}, not {self.out_decl.dtype}",
             )
         if self.sign not in (1, -1):
-            _fail(self.name, "sign", f"must be +1 or -1, not {self.sign!r}")
+            self.fail("sign", f"must be +1 or -1, not {self.sign!r}")
         decl = self.decls.get(self.eps)
         if decl is None or decl.scalar != "float":
-            _fail(self.name, "eps", f"{self.eps!r} must name a 'float' argument (the tolerance)")
-        known = _check_lets(self.name, self.lets, self.known_names())
+            self.fail("eps", f"{self.eps!r} must name a 'float' argument (the tolerance)")
+        known = self.check_lets(self.lets, self.known_names())
         if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
-            _fail(self.name, "reduce", "must be a (name, extent) pair")
-        _check_name(self.name, "reduce", self.reduce[0])
-        _check_extent(self.name, "reduce", self.reduce[1], known)
-        _check_expr(self.name, "weight", self.weight, known | {self.reduce[0]})
+            self.fail("reduce", "must be a (name, extent) pair")
+        self.check_name("reduce", self.reduce[0])
+        self.check_extent("reduce", self.reduce[1], known)
+        self.check_expr("weight", self.weight, known | {self.reduce[0]})
         return known
 
     def _check_type3(self):
         """The type-3 variant: one output index, points (of k) and targets (of i) per axis."""
         if not isinstance(self.index, dict) or len(self.index) != 1:
-            _fail(self.name, "index", "a type-3 NUFFT (with targets) has one output index")
+            self.fail("index", "a type-3 NUFFT (with targets) has one output index")
         if not self.out_decl.is_array or len(self.out_decl.shape) != 1:
-            _fail(self.name, "returns", "a type-3 NUFFT returns a 1-d array over its index")
+            self.fail("returns", "a type-3 NUFFT returns a 1-d array over its index")
         if self.modes:
-            _fail(self.name, "modes", "a type-3 NUFFT has no modes (its targets are points)")
+            self.fail("modes", "a type-3 NUFFT has no modes (its targets are points)")
         known = self._check_common()
         (idx, extent), k = next(iter(self.index.items())), self.reduce[0]
-        _check_name(self.name, f"index.{idx}", idx)
-        _check_extent(self.name, f"index.{idx}", extent, known)
+        self.check_name(f"index.{idx}", idx)
+        self.check_extent(f"index.{idx}", extent, known)
         for fld, table in (("points", self.points), ("targets", self.targets)):
             if not isinstance(table, dict) or len(table) != 2:
-                _fail(self.name, fld, "must give two coordinates (a 2-D transform), by axis label")
+                self.fail(fld, "must give two coordinates (a 2-D transform), by axis label")
         if set(self.points) != set(self.targets):
-            _fail(
-                self.name,
+            self.fail(
                 "targets",
                 f"must use the axis labels of 'points' {sorted(self.points)}, got "
                 f"{sorted(self.targets)}",
             )
         for axis in self.points:
-            _check_expr(self.name, f"points.{axis}", self.points[axis], known | {k})
-            _check_expr(self.name, f"targets.{axis}", self.targets[axis], known | {idx})
+            self.check_expr(f"points.{axis}", self.points[axis], known | {k})
+            self.check_expr(f"targets.{axis}", self.targets[axis], known | {idx})
 
     @property
     def type3(self) -> bool:
@@ -185,14 +173,14 @@ class Nufft(Kernel):
         return list(self.index)
 
 
-def _mode_offset(kernel, field_name, text, idx, static) -> str:
+def _mode_offset(kernel: Kernel, field_name, text, idx, static) -> str:
     """The offset ``e`` of a mode ``idx``, ``idx + e`` or ``idx - e`` (source text, '0' if none)."""
-    node = _parse_expr(kernel, field_name, text)
+    node = kernel.parse_expr(field_name, text)
     shape = f"must read '{idx}', '{idx} + e' or '{idx} - e'"
     if isinstance(node, ast.Name) and node.id == idx:
         return "0"
     if not (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))):
-        _fail(kernel, field_name, f"{text!r} {shape}")
+        kernel.fail(field_name, f"{text!r} {shape}")
     left, right = node.left, node.right
     if isinstance(left, ast.Name) and left.id == idx:
         rest = right
@@ -200,11 +188,10 @@ def _mode_offset(kernel, field_name, text, idx, static) -> str:
     elif isinstance(right, ast.Name) and right.id == idx and isinstance(node.op, ast.Add):
         rest, sign = left, ""
     else:
-        _fail(kernel, field_name, f"{text!r} {shape}")
-    unknown = _names(rest) - static
+        kernel.fail(field_name, f"{text!r} {shape}")
+    unknown = read_names(rest) - static
     if unknown:
-        _fail(
-            kernel,
+        kernel.fail(
             field_name,
             f"offset {ast.unparse(rest)!r} uses {sorted(unknown)}; only sizes and int "
             "arguments (Python ints under jax.jit) may shift a mode",
@@ -219,9 +206,7 @@ def _type3_view(k: Nufft, backend: str) -> dict:
     lowering = "xp" if backend in ("numba", "xp") else "jax"
     return {
         "type3": True,
-        "sizes": k.size_lines(
-            [s for s in k.sizes if k.sizes[s] and s in set().union(*map(ex.names, texts))]
-        ),
+        "sizes": k.size_lines_for(*texts),
         "lets": [f"{n} = {ex.lower(t, lowering)}" for n, t in k.lets.items()],
         "k_": (kname, kext),
         "i_": (idx, extent),
@@ -240,7 +225,7 @@ def _type3_view(k: Nufft, backend: str) -> dict:
     }
 
 
-def view(k: Nufft, backend: str, private) -> dict:
+def view(k: Nufft, backend: str) -> dict:
     if k.type3:
         return _type3_view(k, backend)
     (i0, e0), (i1, e1) = k.index.items()
@@ -249,9 +234,7 @@ def view(k: Nufft, backend: str, private) -> dict:
     # the numba backend's NUFFT is plain NumPy code, spelled like array-API code over xp = np
     lowering = "xp" if backend in ("numba", "xp") else "jax"
     return {
-        "sizes": k.size_lines(
-            [s for s in k.sizes if k.sizes[s] and s in set().union(*map(ex.names, texts))]
-        ),
+        "sizes": k.size_lines_for(*texts),
         "lets": [f"{n} = {ex.lower(t, lowering)}" for n, t in k.lets.items()],
         "k_": (kname, kext),
         "weight": ex.lower(k.weight, lowering),
