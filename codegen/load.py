@@ -6,7 +6,7 @@ Errors are :class:`codegen.model.SpecError` naming the file, the kernel and the 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .kinds import Alias
@@ -20,10 +20,10 @@ SPEC_DIR = ROOT / "kernels_spec"
 class Spec:
     path: Path
     kernels: list  # Kernel and Alias objects
+    stem: str = field(init=False)  # the spec's name: generated/<backend>/<stem>.py
 
-    @property
-    def stem(self) -> str:
-        return self.path.stem
+    def __post_init__(self):
+        self.stem = self.path.stem
 
 
 def load_spec(path: Path) -> Spec:

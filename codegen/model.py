@@ -220,6 +220,7 @@ class Kernel:
         for call in self.calls:
             if call not in kernels:
                 self.fail("calls", f"no kernel '{call}'")
+        self.method_source = self.method_target(kernels)
 
     def methods_for(self, backend: str) -> list[str] | None:
         """The methods this kernel itself chooses among in ``backend``; None: it does not."""
@@ -239,8 +240,23 @@ class Kernel:
                 return found
         return None
 
+    def capability(self) -> dict:
+        """What ``generated/capabilities.py`` records of this kernel (besides its spec file)."""
+        return {
+            "family": self.family,
+            "method": self.method,
+            "alias_of": None,
+            "args": list(self.args),
+            "skip": dict(self.skip),
+            "methods": {b: found for b in BACKENDS if (found := self.methods_for(b)) is not None},
+        }
+
     def base_view(self, backend: str) -> dict:
-        """The template fields every kind shares (a kind's view adds its own)."""
+        """The template fields every kind shares (a kind's view adds its own).
+
+        ``method_choices``: what ``method=`` chooses among in ``backend`` (see
+        ``method_target``), or None; the package ``__init__`` lists it.
+        """
         doc = self.doc.strip().splitlines()
         signature = ", ".join(self.args)
         return {
@@ -262,6 +278,9 @@ class Kernel:
             "method": self.method,
             "family": self.family,
             "result_check": self.result_check,
+            "method_choices": (
+                None if self.method_source is None else self.method_source.methods_for(backend)
+            ),
         }
 
     # ------------------------------------------------------------------ helpers for views

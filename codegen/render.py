@@ -40,14 +40,13 @@ def kernel_view(k: Kernel, backend: str) -> dict:
     return view
 
 
-def _imports_for(spec: Spec, backend: str, where: dict[str, str]) -> list[tuple[str, str]]:
-    """(module stem, private name) of kernels from other spec files that this spec calls."""
+def _imports_for(spec: Spec, views: list[dict], where: dict[str, str]) -> list[tuple[str, str]]:
+    """(module stem, private name) of kernels from other spec files that the views call."""
     out = set()
-    for k in spec.kernels:
-        if isinstance(k, Kernel) and backend in k.backends():
-            for call in k.calls:
-                if where[call] != spec.stem:
-                    out.add((where[call], impl_name(call)))
+    for view in views:
+        for call in view["k"].calls:
+            if where[call] != spec.stem:
+                out.add((where[call], impl_name(call)))
     return sorted(out)
 
 
@@ -56,22 +55,22 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
     env = environment()
     files: dict[str, str] = {}
     where = {k.name: s.stem for s in specs for k in s.kernels}
-    kernels = {k.name: k for s in specs for k in s.kernels}
+    has = {k.name: k.backends() for s in specs for k in s.kernels}
     for backend in BACKENDS:
         exported: list[tuple[str, list[str]]] = []
         methods: dict[str, list[str]] = {}
         for spec in specs:
             views, aliases = [], []
             for item in spec.kernels:
-                if backend not in item.backends():
+                if backend not in has[item.name]:
                     continue
                 if isinstance(item, Alias):
                     aliases.append(item)
                     continue
-                views.append(kernel_view(item, backend))
-                target = item.method_target(kernels)
-                if target is not None:
-                    methods[item.name] = target.methods_for(backend)
+                view = kernel_view(item, backend)
+                views.append(view)
+                if view["method_choices"] is not None:
+                    methods[item.name] = view["method_choices"]
             if not views and not aliases:
                 continue
             files[f"{backend}/{spec.stem}.py"] = env.get_template(f"{backend}/module.py.j2").render(
@@ -79,7 +78,7 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
                 spec=spec,
                 views=views,
                 aliases=aliases,
-                imports=_imports_for(spec, backend, where),
+                imports=_imports_for(spec, views, where),
                 template_name=f"codegen/templates/{backend}/",
             )
             exported.append((spec.stem, [v["name"] for v in views] + [a.name for a in aliases]))
@@ -99,23 +98,11 @@ def capabilities(specs: list[Spec]) -> dict[str, dict]:
     Spec file, family, method, alias target, argument names, ``{backend: reason skipped}``
     and, for a dispatcher, ``{backend: the methods it has there}``.
     """
-    capability = {}
-    for spec in specs:
-        for item in spec.kernels:
-            alias = isinstance(item, Alias)
-            target = item.target_kernel if alias else item
-            capability[item.name] = {
-                "spec": spec.path.name,
-                "family": target.family,
-                "method": target.method,
-                "alias_of": item.target if alias else None,
-                "args": list(target.args),
-                "skip": dict(target.skip),
-                "methods": {
-                    b: found for b in BACKENDS if (found := target.methods_for(b)) is not None
-                },
-            }
-    return capability
+    return {
+        item.name: {"spec": spec.path.name, **item.capability()}
+        for spec in specs
+        for item in spec.kernels
+    }
 
 
 # the generator's other modules, under the names callers of codegen.render have used

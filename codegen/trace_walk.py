@@ -64,6 +64,8 @@ def walk(
     if not found:
         raise SystemExit(f"trace_walk: no kernel {name!r}")
     spec, kernel = found[0]
+    if getattr(kernel, "calls", None):
+        raise SystemExit(f"trace_walk: {name!r} calls other kernels; trace one that calls none")
     if backend not in kernel.backends():
         raise SystemExit(f"trace_walk: {name!r} has no {backend} backend")
     for other in ("numba", "jax", "xp"):
@@ -86,11 +88,12 @@ def walk(
             stack.pop()
             note()
 
+    previous = sys.getprofile()
     sys.setprofile(profile)
     try:
         render_all(one)
     finally:
-        sys.setprofile(None)
+        sys.setprofile(previous)
     return Walk(name, stays)
 
 

@@ -320,3 +320,24 @@ def test_malformed_contraction_names_the_field(tmp_path, change, field):
         SpecError, match=rf"toy_contraction.py: kernel '\w+', field '{re.escape(field)}'"
     ):
         load_specs(specs)
+
+
+@pytest.mark.parametrize(
+    "name, most_stays",
+    [
+        ("w_tilde_curvature_interferometer_from", 13),  # a Contraction
+        ("curvature_matrix_via_w_compact_conv_from", 17),  # a Lattice
+    ],
+)
+def test_a_kernel_walks_through_the_generator_in_a_few_stays(name, most_stays):
+    """Rendering one kernel reads its kind in one place (``python -m codegen.trace_walk``).
+
+    Before every kind had its module, the Contraction took 31 stays and returned to a file
+    it had left 29 times (render.py <-> model.py for each property of the kernel).
+    """
+    from codegen.trace_walk import walk
+
+    trace = walk(name)
+    assert len(trace.stays) <= most_stays, trace.summary()
+    assert trace.returns <= most_stays - 4, trace.summary()
+    assert trace.entries("render.py") <= 6, trace.summary()

@@ -45,3 +45,6 @@ class Alias:
 
     def method_target(self, kernels: dict):
         return self.target_kernel.method_target(kernels)
+
+    def capability(self) -> dict:
+        return {**self.target_kernel.capability(), "alias_of": self.target}
