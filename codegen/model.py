@@ -128,6 +128,7 @@ class Kernel:
         for sym in self.out_decl.symbols:
             if sym not in self.sizes:
                 self.sizes.setdefault(sym, "")  # must be given by the body (checked by kinds)
+        self.method_source = None  # the kernel method= reaches (set by resolve)
 
     def _check_defaults(self):
         """``defaults``: trailing arguments -> Python literal source of their default value."""
@@ -310,7 +311,8 @@ class Kernel:
         return "composite" if backend in self.bodies else self.kind
 
     def body_for(self, backend: str) -> str:
-        return self.bodies.get(backend, getattr(self, "body", "")).strip("\n")
+        """The array code of a per-backend body (a composite's own body where it has one)."""
+        return self.bodies[backend].strip("\n")
 
     def size_lines_for(self, *texts: str) -> list[str]:
         """``SYM = <where>`` for each size symbol the texts (expressions, statements) mention.

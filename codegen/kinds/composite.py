@@ -39,6 +39,9 @@ class Composite(Kernel):
             if not any(isinstance(n, ast.Return) for n in ast.walk(tree)):
                 self.fail("body", "must end in a return statement")
 
+    def body_for(self, backend: str) -> str:
+        return self.bodies.get(backend, self.body).strip("\n")
+
 
 def view(k, backend: str) -> dict:
     body = k.body_for(backend)

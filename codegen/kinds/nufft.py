@@ -75,34 +75,15 @@ class Nufft(Kernel):
             self.fail("index", "needs exactly two output indices (a 2-D transform)")
         if not self.out_decl.is_array or len(self.out_decl.shape) != 2:
             self.fail("returns", "must be a 2-d array, one axis per index")
-        if self.part not in PARTS:
-            self.fail("part", f"{self.part!r} is not one of {sorted(PARTS)}")
-        want = "c16" if self.part == "complex" else "f8"
-        if self.out_decl.dtype != want:
-            self.fail(
-                "returns",
-                f"part {self.part!r} returns {want}, not {self.out_decl.dtype}",
-            )
-        if self.sign not in (1, -1):
-            self.fail("sign", f"must be +1 or -1, not {self.sign!r}")
-        decl = self.decls.get(self.eps)
-        if decl is None or decl.scalar != "float":
-            self.fail("eps", f"{self.eps!r} must name a 'float' argument (the tolerance)")
+        known = self._check_common()
+        k = self.reduce[0]
         # offsets of the modes may use what is a Python int under jax.jit: sizes, int args
         static = {s for s, src in self.sizes.items() if src} | {
             a for a, d in self.decls.items() if d.scalar == "int"
         }
-        known = self.known_names()
-        known = self.check_lets(self.lets, known)
         for idx, extent in self.index.items():
             self.check_name(f"index.{idx}", idx)
             self.check_extent(f"index.{idx}", extent, static)
-        if not (isinstance(self.reduce, tuple) and len(self.reduce) == 2):
-            self.fail("reduce", "must be a (name, extent) pair")
-        k = self.reduce[0]
-        self.check_name("reduce", k)
-        self.check_extent("reduce", self.reduce[1], known)
-        self.check_expr("weight", self.weight, known | {k})
         for fld, table in (("points", self.points), ("modes", self.modes)):
             if not isinstance(table, dict) or set(table) != set(self.index):
                 self.fail(
@@ -117,7 +98,10 @@ class Nufft(Kernel):
             self.offsets[idx] = _mode_offset(self, f"modes.{idx}", text, idx, static)
 
     def _check_common(self):
-        """Fields both variants share: part and returns, sign, eps, lets, reduce, weight."""
+        """Fields both variants share: part and returns, sign, eps, lets, reduce, weight.
+
+        Returns the names an expression of the summand may read (arguments, sizes, lets).
+        """
         if self.part not in PARTS:
             self.fail("part", f"{self.part!r} is not one of {sorted(PARTS)}")
         want = "c16" if self.part == "complex" else "f8"
