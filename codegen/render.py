@@ -55,14 +55,14 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
     env = environment()
     files: dict[str, str] = {}
     where = {k.name: s.stem for s in specs for k in s.kernels}
-    has = {k.name: k.backends() for s in specs for k in s.kernels}
+    capability = capabilities(specs)  # each kernel asked once: which backends it skips, ...
     for backend in BACKENDS:
         exported: list[tuple[str, list[str]]] = []
         methods: dict[str, list[str]] = {}
         for spec in specs:
             views, aliases = [], []
             for item in spec.kernels:
-                if backend not in has[item.name]:
+                if backend in capability[item.name]["skip"]:
                     continue
                 if isinstance(item, Alias):
                     aliases.append(item)
@@ -86,7 +86,7 @@ def render_all(specs: list[Spec]) -> dict[str, str]:
             backend=backend, exported=exported, methods=methods
         )
     files["capabilities.py"] = env.get_template("capabilities.py.j2").render(
-        capability=capabilities(specs), backends=BACKENDS
+        capability=capability, backends=BACKENDS
     )
     files["__init__.py"] = env.get_template("generated_init.py.j2").render()
     return format_files(files)
