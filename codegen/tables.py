@@ -89,9 +89,8 @@ def method_rows(ref: Reference, modules: dict[str, object]) -> list[MethodRow]:
         kernel = ref.kernels.get(function)
         if isinstance(kernel, Dispatch):
             for method, target in kernel.methods.items():
-                cells = {
-                    b: "✓" if method in per_backend[b].get(function, ()) else "–" for b in GENERATED
-                }
+                has = {b: method in per_backend[b].get(function, ()) for b in GENERATED}
+                cells = {b: "✓" if has[b] else "–" for b in GENERATED}
                 dispatchers.append(MethodRow(function, method, target, cells))
             unknown = {m for b in GENERATED for m in per_backend[b].get(function, ())} - set(
                 kernel.methods

@@ -31,7 +31,7 @@ GENERATED = tuple(b for b in backends.NAMES if b != "original")
 
 @dataclass(frozen=True)
 class Cell:
-    """One kernel in one backend: ``mark`` is ✓, ≠, alias, – or ? (backend does not import)."""
+    """One kernel in one backend: ``mark`` is ✓, ≠, alias or –; ``note`` says why."""
 
     mark: str
     note: str = ""  # why absent, or how the arguments differ
