@@ -45,9 +45,17 @@ def dataset(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def generate(session: nox.Session) -> None:
-    """Regenerate generated/ from kernels_spec/ (`-- --check` fails with a diff when stale)."""
-    session.install("-e", ".[codegen]")
+    """Regenerate generated/ from kernels_spec/, then the tables of README.md and docs/*.md.
+
+    `-- --check` writes nothing and fails with a diff when either is stale. The tables
+    (`python -m codegen.tables`) are read from the specs and the imported backends, hence
+    the jax and xp extras; with other options (`--specs`, `--out`) only generated/ is made.
+    """
+    session.install("-e", ".[codegen,jax,xp]")
     session.run("python", "-m", "codegen", *session.posargs)
+    if set(session.posargs) <= {"--check"}:
+        check = "--check" in session.posargs
+        session.run("python", "-m", "codegen.tables", "--check" if check else "--write")
 
 
 @nox.session(python=PYTHON)
@@ -58,7 +66,7 @@ def clean(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def coverage(session: nox.Session) -> None:
-    """Table of every kernel x backend: present, missing (and why), or a different signature."""
+    """Table of every kernel x backend (the README's), with the argument lists that differ."""
     session.install("-e", ".[jax,xp]")
     session.run("python", "-m", "autojax.util.mod_diff", *session.posargs)
 

@@ -12,7 +12,7 @@ from codegen.kinds import Alias, Composite, Dispatch, Lattice, Scatter
 PIX = "i8[M,B] in [-1,S)"
 ROW_A, ROW_B = "native_index_for_slim_index[a, 0]", "native_index_for_slim_index[b, 0]"
 COL_A, COL_B = "native_index_for_slim_index[a, 1]", "native_index_for_slim_index[b, 1]"
-# W[a, b] read from the compact form (KERNELS.md: C[|dr|, (dc if dr >= 0 else -dc) + N - 1])
+# W[a, b] read from the compact form (docs/contract.md: C[|dr|, (dc if dr >= 0 else -dc) + N - 1])
 W_AB = f"w_compact[abs({ROW_A} - {ROW_B}), where({ROW_A} >= {ROW_B}, {COL_A} - {COL_B}, {COL_B} - {COL_A}) + N - 1]"
 # the same value as a function of the offset (dr, dc) = r_a - r_b alone
 W_OFFSET = "w_compact[abs(dr), where(dr >= 0, dc, -dc) + N - 1]"

@@ -8,7 +8,7 @@ import pytest
 from autojax.datasets import DataGenerated, DataLoaded, _loaded_build
 
 
-def test_sizes_of_kernels_md():
+def test_sizes_of_the_contract():
     assert DataLoaded().M == 716
     g = DataGenerated(N=30, K=1024, S=256, B=3, P=32)
     assert (g.M, g.K, g.S, g.B, g.P) == (716, 1024, 256, 3, 32)

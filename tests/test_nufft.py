@@ -3,7 +3,7 @@
 The compact form ``C[m, n] = sum_k w_k cos(d (n-(N-1)) u_k - d m v_k)`` is the real part of
 a type-1 NUFFT. These tests check each backend's NUFFT (FINUFFT in Numba and array-API on
 NumPy; jax-finufft and nufftax in JAX) on small and awkward sizes, the tolerance contract
-of KERNELS.md (1e-9 relative on entries above 1e-6 of the peak at the default ``eps``),
+of docs/contract.md (1e-9 relative on entries above 1e-6 of the peak at the default ``eps``),
 ``jax.jit``, the message when the optional libraries are missing, the dispatcher's
 ``method`` keyword, and the ``nufft`` spec kind itself (a toy spec, malformed specs).
 """
@@ -78,7 +78,7 @@ def _check(actual, expected, *, rtol=1e-9, atol_peak=1e-12, label=""):
 
 
 def _max_relative_above(actual, expected, floor=1e-6):
-    """KERNELS.md's measure: the largest relative error on entries above ``floor`` x peak."""
+    """The contract's measure: the largest relative error on entries above ``floor`` x peak."""
     actual = np.asarray(actual)
     big = np.abs(expected) > floor * np.max(np.abs(expected))
     return float(np.max(np.abs(actual - expected)[big] / np.abs(expected)[big]))
@@ -203,7 +203,7 @@ def _call(func, library, *args, **kwargs):
 
 @needs_finufft
 def test_default_eps_meets_the_contract(contract_case, jax_backend):
-    """Default eps: <= 1e-9 relative on every entry above 1e-6 of the peak (KERNELS.md)."""
+    """Default eps: <= 1e-9 relative on every entry above 1e-6 of the peak (docs/contract.md)."""
     n, noise, uv, expected = contract_case
     for label, func, library in _all_nufft_functions(jax_backend):
         worst = _max_relative_above(_call(func, library, n, noise, uv, PIXEL_SCALE), expected)

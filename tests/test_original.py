@@ -81,7 +81,7 @@ def test_curvature_from_preload_diagonal_pass():
     assert_close(got, np.array([[2.0 * (0.25 + 0.75) ** 2]]))
 
 
-def test_mask_matches_kernels_md_count():
+def test_mask_matches_the_contracts_count():
     mask = original.mask_2d_circular_from((30, 30), (0.2, 0.2), 3.0)
     assert mask.dtype == np.bool_ and int((~mask).sum()) == 716
     assert original.mask_2d_centres_from((30, 30), (0.2, 0.2), (0.4, -0.2)) == (

@@ -11,7 +11,7 @@ somewhere, S is much larger and much smaller than M, and K = 1 occurs. Values va
 freely; shapes do not, because JAX compiles every kernel once per shape: with four
 profiles the whole file compiles each JAX kernel at most four times.
 
-Tolerances (KERNELS.md): 1e-10 relative to the array's largest magnitude, 1e-9 for the
+Tolerances (docs/contract.md): 1e-10 relative to the array's largest magnitude, 1e-9 for the
 likelihoods, and for the NUFFT method of the compact form 1e-9 of the peak.
 """
 
@@ -103,7 +103,7 @@ def _floats(lo: float, hi: float):
 def _rows(draw, count: int, width: int, values, exclude_self: bool = False, junk: bool = False):
     """``count`` rows of ``width`` distinct values ending early with -1 (lengths 0..width).
 
-    ``junk``: after a row's first -1, other indices (KERNELS.md: they are ignored).
+    ``junk``: after a row's first -1, other indices (docs/contract.md: they are never read).
     """
     out = np.full((count, width), -1, dtype=np.int64)
     for i in range(count):

@@ -74,7 +74,8 @@ def _mask_2d_circular(shape_native, pixel_scales, radius, centre):
         for x in range(mask.shape[1]):
             y_scaled = (y - yc) * pixel_scales[0]
             x_scaled = (x - xc) * pixel_scales[1]
-            # KERNELS.md compares squares; sqrt(d2) <= r keeps pixels whose d2 rounds just above r2
+            # docs/contract.md compares squares; sqrt(d2) <= r keeps pixels whose d2 rounds
+            # just above r2
             if x_scaled**2 + y_scaled**2 <= radius**2:
                 mask[y, x] = False
     return mask

@@ -1,4 +1,4 @@
-"""Float64 NumPy reference for every kernel: dense formulas straight from KERNELS.md.
+"""Float64 NumPy reference for every kernel: dense formulas straight from docs/contract.md.
 
 This is the test oracle. It shares no code with ``original`` or the generated backends and
 deliberately uses the plainest dense formulation (broadcasting, dense matrices, scipy
@@ -270,7 +270,7 @@ def data_chi_squared_complex_from(data, noise_map):
 
 
 def _evidence(data_vector, curvature_matrix, regularization, chi_squared_data, noise_normalization):
-    """KERNELS.md's evidence from D, F, H and the two per-dataset sums (``-inf`` when F + H or
+    """The contract's evidence from D, F, H and the two per-dataset sums (``-inf`` when F + H or
     H is not positive definite): one Cholesky factor each for the solve and the determinants."""
     try:
         factor = scipy.linalg.cho_factor(curvature_matrix + regularization, lower=True)
@@ -331,7 +331,7 @@ def log_likelihood_from_curvature(
     neighbors_sizes,
     coefficient=1.0,
 ):
-    """KERNELS.md's formula, given T and F (``-inf`` when F + H is not positive definite)."""
+    """The contract's formula, given T and F (``-inf`` when F + H is not positive definite)."""
     return _evidence(
         mapping_matrix.T @ dirty_image,
         curvature_matrix,

@@ -48,7 +48,7 @@ Upstream name -> ours, and every convention difference found (autoarray 2026.7.2
   otherwise ours, bit for bit.
 - ``mask.mask_2d_util.mask_2d_centres_from`` is ours, bit for bit.
 - ``mask.mask_2d_util.mask_2d_circular_from`` differs on the boundary: upstream masks a
-  pixel when ``d**2 >= r**2`` (unmasked strictly inside), KERNELS.md and ``reference``
+  pixel when ``d**2 >= r**2`` (unmasked strictly inside), docs/contract.md and ``reference``
   unmask ``d**2 <= r**2`` and ``original`` unmasks ``sqrt(d**2) <= r``. Off ties all agree.
   (Where d is the radius only to rounding, e.g. N = 9 at 0.2 arcsec, ``original`` and
   ``reference`` disagree with each other too; upstream then agrees with ``reference``.)
@@ -84,7 +84,7 @@ pytestmark = pytest.mark.upstream
 #: ULPS: the same formula, a few terms summed in another order (relative, no atol).
 ULPS = 1e-13
 #: RTOL: same mathematics, different accumulation (long sums over K or over pixel pairs,
-#: FFT convolution): KERNELS.md's rule, rtol with atol = rtol * max|expected|. The errors
+#: FFT convolution): docs/contract.md's rule, rtol with atol = rtol * max|expected|. The errors
 #: measured are ~1e-14 of the largest entry; 1e-10 leaves room for K up to 1e7.
 RTOL = 1e-10
 
@@ -134,7 +134,7 @@ def jax64():
 
 
 def assert_close(actual, expected, rtol, err_msg=""):
-    """Shape, float64 and values: rtol with atol = rtol * max|expected| (KERNELS.md)."""
+    """Shape, float64 and values: rtol with atol = rtol * max|expected| (docs/contract.md)."""
     actual = np.asarray(actual)
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, f"{err_msg}: shape {actual.shape} != {expected.shape}"
@@ -206,7 +206,7 @@ def test_mask_2d_circular_from_off_the_boundary(n, pixel_scale, centre):
 
 
 def test_mask_2d_circular_from_boundary_convention():
-    """Upstream masks a pixel exactly at the radius; KERNELS.md (and ours) keep it."""
+    """Upstream masks a pixel exactly at the radius; docs/contract.md (and ours) keep it."""
     up = upstream("mask.mask_2d_util", "mask_2d_circular_from")
     args = ((3, 3), (1.0, 1.0), 1.0)
     edge_centres = np.array([[True, False, True], [False, False, False], [True, False, True]])

@@ -59,7 +59,7 @@ class Dataset:
     coefficient = 1.0
     centre = (0.0, 0.0)
 
-    # ----------------------------------------------------------- sizes (KERNELS.md symbols)
+    # ----------------------------------------------------------- sizes (docs/contract.md)
     @property
     def N(self) -> int:
         return int(self.grid_size)
@@ -243,7 +243,7 @@ def _seed(name: str, sizes: tuple) -> int:
 class DataGenerated(Dataset):
     """Synthetic dataset of any size, deterministic in its sizes.
 
-    Sizes default to the environment variables of KERNELS.md: ``AUTOJAX_GRID_SIZE`` (N, 30),
+    Sizes default to these environment variables: ``AUTOJAX_GRID_SIZE`` (N, 30),
     ``AUTOJAX_N_MAPPING_NEIGHBORS`` (B, 3), ``AUTOJAX_DATA_SIZE`` (K, 1024),
     ``AUTOJAX_NEIGHBOR_SIZE`` (P, 32) and ``AUTOJAX_SRC_IMG_SIZE`` (S, 256).
 

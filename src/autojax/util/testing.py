@@ -46,7 +46,7 @@ def assert_close(actual, expected, *, rtol: float = 1e-10, namespace=None, err_m
 
     Checks, in this order: the array namespace (when ``namespace`` is given), the kind of
     dtype (bool, integer, real, complex), the shape, then the values with ``rtol`` and an
-    absolute tolerance ``rtol * max|expected|`` (KERNELS.md's rule). Tuples compare
+    absolute tolerance ``rtol * max|expected|`` (docs/contract.md's rule). Tuples compare
     element by element; scalars compare as 0-d arrays.
     """
     if isinstance(expected, tuple):
