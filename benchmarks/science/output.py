@@ -11,6 +11,7 @@ from ..harness import machine_line, versions_line
 from ..report import BACKEND_COLOURS, format_time
 from .checks import W1_FLOOR, W1_RTOL, W2_RTOL, W3_RTOL
 from .problem import Preset, Problem
+from .rows import STEP_CALL
 from .runner import MAX_ROUNDS, MIN_ROUNDS, SLOW_S, TARGET_S, Result
 from .workloads import SEED_ARGUMENTS, STEP, WORKLOAD_TITLES, WORKLOADS
 
@@ -88,7 +89,8 @@ def plot_workload(preset: Preset, workload: str, results: list[Result], info, pa
     import matplotlib.pyplot as plt
 
     rows = list(reversed(_sorted(results)))
-    fig, ax = plt.subplots(figsize=(9, 0.42 * len(rows) + 1.6))
+    longest = max((len(r.label) for r in rows), default=0)  # long W3 labels widen the figure
+    fig, ax = plt.subplots(figsize=(9 + 0.07 * max(longest - 30, 0), 0.42 * len(rows) + 1.8))
     measured = [r.median_s for r in rows if r.median_s is not None]
     lo = min(measured, default=1e-3)
     hi = max(measured, default=1.0)
@@ -99,7 +101,9 @@ def plot_workload(preset: Preset, workload: str, results: list[Result], info, pa
                 text += f" (predicted {format_time(r.predicted_s)})"
             ax.text(lo / 1.8, y, text, va="center", fontsize=8, color="0.4")
             continue
-        ax.barh(y, r.median_s, color=BACKEND_COLOURS.get(r.backend, "C7"), height=0.7)
+        colour = BACKEND_COLOURS.get(r.backend, "C7")
+        hatch = "//" if r.kernel == STEP_CALL else None  # W3: the Likelihood step
+        ax.barh(y, r.median_s, color=colour, height=0.7, hatch=hatch, edgecolor="white")
         text = format_time(r.median_s) + ("" if r.ratio is None else f"  ×{r.ratio:.3g}")
         ax.text(r.median_s * 1.08, y, text, va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=8)
@@ -107,12 +111,14 @@ def plot_workload(preset: Preset, workload: str, results: list[Result], info, pa
     ax.set_xscale("log")
     ax.set_xlim(lo / 2, hi * 12)
     base = next((r.label for r in results if r.baseline), "—")
-    ax.set_xlabel(f"median time per call [s] (log); labels: time and ratio to {base}")
+    ax.set_xlabel(f"median time per call [s] (log)\nlabels: time and ratio to {base}")
     ax.set_title(f"{preset.name}: {WORKLOAD_TITLES[workload]}\n{machine_line(info)}", fontsize=9)
     from matplotlib.patches import Patch
 
     present = {r.backend for r in rows if r.median_s is not None}
     handles = [Patch(color=c, label=b) for b, c in BACKEND_COLOURS.items() if b in present]
+    if any(r.kernel == STEP_CALL and r.median_s is not None for r in rows):
+        handles.append(Patch(facecolor="white", hatch="//", edgecolor="0.3", label=STEP))
     if handles:
         ax.legend(handles=handles, fontsize=8, loc="lower right")
     ax.grid(axis="x", which="both", alpha=0.3)

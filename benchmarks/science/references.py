@@ -150,12 +150,22 @@ class References:
         p = self.problem
         fn = numba_call("W1", method, self.eps)
         args = (p.grid_size, p.noise_map_real, p.uv_wavelengths, p.pixel_scale)
-        full, loaded = self.cache.get(
-            self.preset.name, what, self._w1_digest, self._timed(label, lambda: fn(*args))
+        return self._checked(
+            what,
+            self._w1_digest,
+            label,
+            lambda: fn(*args),
+            lambda full, name: check_compact(full, self.w1_spot, name),
+            f"{label} at the spots",
+            "max relative error {:.1e}",
         )
+
+    def _checked(self, what, digest, label, compute, check, note, error_format) -> np.ndarray:
+        """A numba result, from the cache or computed (and stored), then checked against the
+        spot reference either way; its error goes into the notes."""
+        full, loaded = self.cache.get(self.preset.name, what, digest, self._timed(label, compute))
         source = "cached " if loaded else ""
-        error = check_compact(full, self.w1_spot, f"the {source}{label}")
-        self.notes[f"{label} at the spots"] = f"max relative error {error:.1e}"
+        self.notes[note] = error_format.format(check(full, f"the {source}{label}"))
         return full
 
     @cached_property
@@ -213,13 +223,15 @@ class References:
             p.pix_weights_for_sub_slim_index,
             p.pixels,
         )
-        full, loaded = self.cache.get(
-            self.preset.name, what, self._f_digest, self._timed(label, lambda: fn(*args))
+        return self._checked(
+            what,
+            self._f_digest,
+            label,
+            lambda: fn(*args),
+            lambda full, name: check_curvature(full, self.f_spot, name),
+            f"{label} at the spot columns",
+            "max error {:.1e} of max|F|",
         )
-        source = "cached " if loaded else ""
-        error = check_curvature(full, self.f_spot, f"the {source}{label}")
-        self.notes[f"{label} at the spot columns"] = f"max error {error:.1e} of max|F|"
-        return full
 
     @cached_property
     def w2(self) -> CurvatureExpected:
