@@ -58,13 +58,13 @@ class Result:
     ratio: float | None = None  # median / the baseline's median
 
     def record(self, timing: Timing) -> None:
-        self.first_call_s, self.first_peak_mib = timing.first_call_s, timing.first_peak_mib
+        """Fill in a checked and timed row."""
+        self.first_call_s = timing.first_call_s
+        self.first_peak_mib = timing.first_peak_mib
         self.error = timing.error
-        self.times_s, self.median_s, self.peak_mib = (
-            timing.times_s,
-            timing.median_s,
-            timing.peak_mib,
-        )
+        self.times_s = timing.times_s
+        self.median_s = timing.median_s
+        self.peak_mib = timing.peak_mib
         self.status = "ok"
 
 
