@@ -25,6 +25,7 @@ from autojax.datasets import DataGenerated, DataLoaded
 from autojax.util.testing import assert_close
 
 from .cases import blocking, converter, kernel_cases, method_cases, on_jax
+from .harness import csv_list
 
 DATASETS = {"DataLoaded": DataLoaded, "DataGenerated": DataGenerated}
 
@@ -53,13 +54,9 @@ def pytest_addoption(parser):
     )
 
 
-def _csv(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
-
-
 def _selected_backends(config) -> list[str]:
     status = backends.available()
-    wanted = _csv(config.getoption("--bench-backends"))
+    wanted = csv_list(config.getoption("--bench-backends"))
     unknown = set(wanted) - set(backends.NAMES)
     if unknown:
         raise pytest.UsageError(f"--bench-backends: unknown {sorted(unknown)}")
@@ -74,10 +71,10 @@ def pytest_generate_tests(metafunc):
     chosen = _selected_backends(config)
     cases = kernel_cases(chosen) if kind == "kernel" else method_cases(chosen)
     cases = [c for c in cases if c.kind == kind]
-    groups = _csv(config.getoption("--bench-groups"))
+    groups = csv_list(config.getoption("--bench-groups"))
     if groups:
         cases = [c for c in cases if any(g in c.group for g in groups)]
-    datasets = _csv(config.getoption("--bench-datasets"))
+    datasets = csv_list(config.getoption("--bench-datasets"))
     unknown = set(datasets) - set(DATASETS)
     if unknown:
         raise pytest.UsageError(f"--bench-datasets: unknown {sorted(unknown)}")

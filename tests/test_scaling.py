@@ -15,7 +15,11 @@ for _module in ("matplotlib", "psutil", "rich"):
 
 from rich.console import Console  # noqa: E402
 
-from benchmarks import scaling  # noqa: E402
+from autojax import backends  # noqa: E402
+from benchmarks.scaling.cli import main  # noqa: E402
+from benchmarks.scaling.problems import Size  # noqa: E402
+from benchmarks.scaling.series import PRECOMPUTE_METHODS, SERIES_KEYS  # noqa: E402
+from benchmarks.scaling.sweep import MAX_REPS, Budget, Point  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -27,7 +31,7 @@ def _console() -> Console:
 #: the quick sweep, split so that JAX (whose compilations dominate) runs one series only:
 #: name -> (extra arguments, series it runs)
 RUNS = {
-    "cpu": (["--backends", "original,numba,xp"], scaling.SERIES_KEYS),
+    "cpu": (["--backends", "original,numba,xp"], SERIES_KEYS),
     "jax": (["--backends", "jax", "--series", "precompute"], ("precompute",)),
 }
 
@@ -39,7 +43,7 @@ def quick_run(request, tmp_path_factory):
     out = tmp_path_factory.mktemp(f"scaling-{request.param}")
     console = _console()
     argv = ["--quick", "--run", "smoke", "--out", str(out), "--json", str(out / "raw.json")]
-    status = scaling.main(argv + extra, console=console)
+    status = main(argv + extra, console=console)
     return status, out, console.file.getvalue(), keys
 
 
@@ -69,7 +73,7 @@ def test_quick_sweep_numbers_are_sane(quick_run):
             assert xs == sorted(set(xs)), name
             for point in measured:
                 assert point["skipped"] is None, name
-                assert 1 <= len(point["times_s"]) <= scaling.MAX_REPS, name
+                assert 1 <= len(point["times_s"]) <= MAX_REPS, name
                 assert all(0 < t < 60 for t in point["times_s"]), name
                 assert min(point["times_s"]) <= point["median_s"] <= max(point["times_s"]), name
                 assert 0 < point["first_call_s"] < 120, name
@@ -98,7 +102,7 @@ def test_quick_sweep_markdown_has_a_table_per_series(quick_run):
 
 def test_wrong_answer_aborts_before_anything_is_written(tmp_path, monkeypatch):
     """A kernel that is off by 1e-6 must stop the sweep: no table, no plot, no JSON."""
-    numba = scaling.backends.load("numba")
+    numba = backends.load("numba")
     kernel = numba.log_likelihood_function_via_w_compact_from
 
     @functools.wraps(kernel)  # keeps the signature: the sweep passes arguments by name
@@ -109,24 +113,24 @@ def test_wrong_answer_aborts_before_anything_is_written(tmp_path, monkeypatch):
     console = _console()
     argv = ["--quick", "--series", "likelihood", "--backends", "numba", "--run", "bad"]
     argv += ["--out", str(tmp_path / "out"), "--json", str(tmp_path / "bad.json")]
-    assert scaling.main(argv, console=console) == 2
+    assert main(argv, console=console) == 2
     log = console.file.getvalue()
     assert "numba compact" in log and "disagrees" in log, log
     assert not (tmp_path / "out").exists() and not (tmp_path / "bad.json").exists()
 
 
 def test_budget_skips_what_would_take_too_long():
-    budget = scaling.Budget(time_limit=1.0, mem_cap_bytes=2**30, exponent=1.0, x_name="K")
-    method = scaling.PRECOMPUTE_METHODS[1]
-    size = lambda k: scaling.Size(N=30, M=716, K=k, S=256, B=3, P=32, x=k)
-    point = lambda k, t: scaling.Point(x=k, N=30, M=716, K=k, S=256, median_s=t)
+    budget = Budget(time_limit=1.0, mem_cap_bytes=2**30, exponent=1.0, x_name="K")
+    method = PRECOMPUTE_METHODS[1]
+    size = lambda k: Size(N=30, M=716, K=k, S=256, B=3, P=32, x=k)
+    point = lambda k, t: Point(x=k, N=30, M=716, K=k, S=256, median_s=t)
     assert budget.time_reason(method, [], size(100)) is None
     assert budget.time_reason(method, [point(100, 0.2)], size(316)) is None  # 0.63 s predicted
     assert "predicts" in budget.time_reason(method, [point(100, 0.4)], size(316))  # 1.26 s
     # observed growth steeper than the nominal exponent wins: x^2 predicts 0.2 * 10 = 2 s
     assert "predicts" in budget.time_reason(method, [point(100, 0.02), point(316, 0.2)], size(1000))
     assert "over the 1 s limit" in budget.time_reason(method, [point(100, 1.5)], size(316))
-    dense = scaling.PRECOMPUTE_METHODS[-1]
-    big = scaling.Size(N=200, M=20_000, K=64, S=256, B=3, P=32, x=20_000)
+    dense = PRECOMPUTE_METHODS[-1]
+    big = Size(N=200, M=20_000, K=64, S=256, B=3, P=32, x=20_000)
     assert "memory cap" in budget.memory_reason(dense, big)
     assert budget.memory_reason(method, big) is None

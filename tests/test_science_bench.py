@@ -22,7 +22,29 @@ from rich.console import Console  # noqa: E402
 
 from autojax import backends  # noqa: E402
 from autojax import reference as ref  # noqa: E402
-from benchmarks import science  # noqa: E402
+from autojax.likelihood import BACKENDS as STEP_BACKENDS  # noqa: E402
+from benchmarks.harness import WrongAnswer  # noqa: E402
+from benchmarks.science.checks import (  # noqa: E402
+    LikelihoodExpected,
+    check_likelihood,
+    compact_entries_direct,
+    curvature_columns,
+    likelihood_from_curvature,
+)
+from benchmarks.science.cli import main  # noqa: E402
+from benchmarks.science.cost import predict  # noqa: E402
+from benchmarks.science.lattice import compact_from_preload  # noqa: E402
+from benchmarks.science.problem import PRESETS, Problem  # noqa: E402
+from benchmarks.science.rows import STEP_CALL, Row, build_rows, step_likelihood  # noqa: E402
+from benchmarks.science.workloads import (  # noqa: E402
+    BASELINE,
+    PUBLIC,
+    SEED_ARGUMENTS,
+    STEP,
+    WORKLOAD_TITLES,
+    WORKLOADS,
+    numba_methods,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 STAMP = "smoke"
@@ -33,7 +55,7 @@ def _run(folder, *extra: str) -> tuple[int, str, dict, str]:
     console = Console(file=io.StringIO(), width=200)
     argv = ["--preset", "tiny", "--quick", "--stamp", STAMP, "--out", str(folder / "out")]
     argv += ["--json-dir", str(folder / "json"), "--cache-dir", str(folder / "cache"), *extra]
-    status = science.main(argv, console=console)
+    status = main(argv, console=console)
     run = f"science-tiny-{STAMP}"
     json_path = folder / "json" / f"{run}.json"
     md_path = folder / "out" / f"{run}.md"
@@ -57,14 +79,11 @@ def test_every_row_is_checked_and_timed(full_run):
     assert status == 0, log
     assert raw["sizes"] == {"N": 16, "M": 208, "K": 500, "S": 60, "B": 3, "P": 10}
     imported = [n for n, why in backends.available().items() if why is None]
-    for workload in science.WORKLOADS:
+    for workload in WORKLOADS:
         rows = _rows(raw, workload)
         assert {r["backend"] for r in rows.values()} == set(imported), workload
         (baseline,) = [r for r in rows.values() if r["baseline"]]
-        assert baseline["label"] in (
-            science.BASELINE[workload],
-            science.BASELINE_FALLBACK.get(workload),
-        )
+        assert baseline["label"] == BASELINE[workload]
         assert baseline["ratio"] == 1.0
         for label, r in rows.items():
             where = f"{workload} {label}"
@@ -86,11 +105,11 @@ def test_reports_are_written(full_run):
     folder, status, log, raw, md = full_run
     assert status == 0, log
     run = f"science-tiny-{STAMP}"
-    for workload in science.WORKLOADS:
+    for workload in WORKLOADS:
         png = folder / "out" / run / f"{workload}.png"
         assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 1000, png
         assert f"({run}/{workload}.png)" in md
-        assert f"## {science.WORKLOAD_TITLES[workload]}" in md
+        assert f"## {WORKLOAD_TITLES[workload]}" in md
     assert md.count("(baseline)") == 3
     table_rows = [line for line in md.splitlines() if line.startswith("| ") and " ok " in line]
     assert len(table_rows) == len(raw["results"])
@@ -116,8 +135,8 @@ def _off_by_a_little(module, name, monkeypatch):
 @pytest.mark.parametrize(
     ("backend", "kernel", "workload"),
     [
-        ("numba", science.PUBLIC["W3"], "W3"),
-        ("xp", science.PUBLIC["W1"], "W1"),
+        ("numba", PUBLIC["W3"], "W3"),
+        ("xp", PUBLIC["W1"], "W1"),
         ("original", "w_tilde_curvature_preload_interferometer_from", "W1"),
         ("original", "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from", "W2"),
     ],
@@ -145,10 +164,73 @@ def test_a_wrong_answer_is_reported_failed_and_not_timed(
     assert f"{len(patched)} row(s) failed" in log
 
 
+def test_w3_times_the_likelihood_step_beside_the_seed_argument_likelihood(full_run):
+    """W3 times what a modeller's step costs (``Likelihood.log_evidence``, nothing in K)
+    and, labelled apart, the seed-argument likelihood that redoes the K sums each call."""
+    folder, status, log, raw, md = full_run
+    assert status == 0, log
+    w3 = _rows(raw, "W3")
+    imported = [n for n, why in backends.available().items() if why is None]
+    for name in (n for n in STEP_BACKENDS if n in imported):
+        steps = [r for r in w3.values() if r["backend"] == name and r["kernel"] == STEP_CALL]
+        seeds = [r for r in w3.values() if r["backend"] == name and r["kernel"] == PUBLIC["W3"]]
+        assert steps and seeds, (name, sorted(w3))
+        for r in steps:
+            assert r["label"] == f"{name} {r['method']}: {STEP}", r["label"]
+        for r in seeds:
+            assert r["label"] == f"{name} {r['method']}: {SEED_ARGUMENTS}", r["label"]
+        for r in steps + seeds:
+            assert r["status"] == "ok" and r["error"] <= 1e-8, r
+    assert w3[BASELINE["W3"]]["kernel"] == STEP_CALL
+    assert f"original preload: {SEED_ARGUMENTS}" in w3
+    assert "`autojax.Likelihood.log_evidence`" in md and "K visibilities on every call" in md
+
+
+def test_the_likelihood_step_is_checked_before_it_is_timed(tmp_path, monkeypatch):
+    """The step calls ``log_evidence_via_w_compact_from``: off by a little there, every step
+    row fails untimed while the seed-argument rows (another kernel) stay right."""
+    _off_by_a_little(backends.load("numba"), "log_evidence_via_w_compact_from", monkeypatch)
+    status, log, raw, md = _run(tmp_path, "--backends", "numba", "--workloads", "W3")
+    assert status == 2, log
+    rows = _rows(raw, "W3").values()
+    steps = [r for r in rows if r["kernel"] == STEP_CALL]
+    assert steps and all(r["status"] == "failed" and "wrong answer" in r["reason"] for r in steps)
+    assert all(r["median_s"] is None for r in steps)
+    seeds = [r for r in rows if r["kernel"] != STEP_CALL]
+    assert seeds and all(r["status"] == "ok" for r in seeds), seeds
+
+
+def test_the_step_has_the_constants_a_real_precompute_gives():
+    """The benchmark sets the step's per-observation constants from the verified problem;
+    they must be what ``Likelihood.precompute`` itself computes (the dirty image aside: the
+    problem's is random, and a step's cost does not depend on its values)."""
+    from autojax import Likelihood, Observation
+
+    p = Problem(PRESETS["tiny"])
+    p.set_w_compact(
+        ref.w_compact_curvature_interferometer_from(
+            p.N, p.noise_map_real, p.uv_wavelengths, p.pixel_scale
+        )
+    )
+    (row,) = [r for r in build_rows("W3", ["numba"]) if r.step and r.method == "two_pass"]
+    given = step_likelihood(row, p)._constants
+    real = Likelihood(Observation.from_dataset(p), backend="numba", precompute_method="exact")
+    computed = real.precompute()._constants
+    assert set(given) == set(computed)
+    scale = np.abs(computed["w_compact"]).max()
+    np.testing.assert_allclose(given["w_compact"], computed["w_compact"], atol=1e-12 * scale)
+    np.testing.assert_array_equal(
+        given["native_index_for_slim_index"], computed["native_index_for_slim_index"]
+    )
+    assert np.shape(given["dirty_image"]) == np.shape(computed["dirty_image"])
+    for name in ("chi_squared_data", "noise_normalization"):
+        assert given[name] == pytest.approx(computed[name], rel=1e-12), name
+
+
 def test_a_wrong_reference_fails_the_whole_workload(tmp_path, monkeypatch):
     """The W2 reference comes from numba's two-pass kernel: when it is wrong, the NumPy
     columns catch it, and no row is timed against it."""
-    _off_by_a_little(backends.load("numba"), science.PUBLIC["W2"], monkeypatch)
+    _off_by_a_little(backends.load("numba"), PUBLIC["W2"], monkeypatch)
     status, log, raw, md = _run(tmp_path, "--backends", "numba", "--workloads", "W2")
     assert status == 2, log
     rows = _rows(raw, "W2")
@@ -162,14 +244,14 @@ def test_a_wrong_reference_fails_the_whole_workload(tmp_path, monkeypatch):
 def test_spot_references_where_the_exact_form_is_too_slow(tmp_path, monkeypatch):
     """alma_high's path (no full exact reference: spot entries of W1, spot columns of F)
     at the tiny size; a wrong answer is still caught at the spots."""
-    spot_only = dataclasses.replace(science.PRESETS["tiny"], exact_reference=False)
-    monkeypatch.setitem(science.PRESETS, "tiny", spot_only)
+    spot_only = dataclasses.replace(PRESETS["tiny"], exact_reference=False)
+    monkeypatch.setitem(PRESETS, "tiny", spot_only)
     status, log, raw, md = _run(tmp_path, "--backends", "numba,original")
     assert status == 0, log
     assert raw["results"] and all(r["status"] == "ok" for r in raw["results"]), log
     assert "summed directly" in raw["references"]["W1"]
     assert "random columns of F" in raw["references"]["W2"]
-    nufft = "nufft" in science._numba_methods("W1")
+    nufft = "nufft" in numba_methods("W1")
     assert ("numba nufft" if nufft else "numba exact") in raw["references"]["W2 input"]
     _off_by_a_little(
         backends.load("original"), "w_tilde_curvature_preload_interferometer_from", monkeypatch
@@ -196,7 +278,7 @@ def test_skipped_rows_say_why(tmp_path):
 def test_methods_appear_when_a_backend_exports_them(tmp_path, monkeypatch):
     """THE contract: ``METHODS[public name]`` lists the methods, called with ``method=``."""
     numba = backends.load("numba")
-    kernel = getattr(numba, science.PUBLIC["W2"])
+    kernel = getattr(numba, PUBLIC["W2"])
     calls = []
 
     @functools.wraps(kernel)
@@ -204,11 +286,11 @@ def test_methods_appear_when_a_backend_exports_them(tmp_path, monkeypatch):
         calls.append(method)
         return kernel(*args)
 
-    monkeypatch.setattr(numba, science.PUBLIC["W2"], with_methods)
+    monkeypatch.setattr(numba, PUBLIC["W2"], with_methods)
     monkeypatch.setattr(
-        numba, "METHODS", {science.PUBLIC["W2"]: ("auto", "two_pass", "other")}, raising=False
+        numba, "METHODS", {PUBLIC["W2"]: ("auto", "two_pass", "other")}, raising=False
     )
-    rows = {r.label: r for r in science.build_rows("W2", ["numba"])}
+    rows = {r.label: r for r in build_rows("W2", ["numba"])}
     assert list(rows)[0] == "numba two_pass"  # the baseline first
     assert set(rows) == {"numba two_pass", "numba other", "numba direct (4-loop)"}
     assert rows["numba other"].keyword and not rows["numba direct (4-loop)"].keyword
@@ -216,9 +298,7 @@ def test_methods_appear_when_a_backend_exports_them(tmp_path, monkeypatch):
     assert status == 0, log
     assert {r["label"] for r in raw["results"]} == set(rows)
     assert {"two_pass", "other"} <= set(calls) and "auto" not in calls
-    assert raw["config"]["methods_api"]["numba"] == {
-        science.PUBLIC["W2"]: ["auto", "two_pass", "other"]
-    }
+    assert raw["config"]["methods_api"]["numba"] == {PUBLIC["W2"]: ["auto", "two_pass", "other"]}
     # --methods keeps only the named ones
     status, log, raw, _ = _run(
         tmp_path, "--backends", "numba", "--workloads", "W2", "--methods", "other"
@@ -228,8 +308,8 @@ def test_methods_appear_when_a_backend_exports_them(tmp_path, monkeypatch):
 
 
 def test_the_problem_is_lens_like_and_deterministic():
-    preset = science.PRESETS["tiny"]
-    p, again = science.Problem(preset), science.Problem(preset)
+    preset = PRESETS["tiny"]
+    p, again = Problem(preset), Problem(preset)
     for name in ("uv_wavelengths", "noise_map", "data", "dirty_image", "neighbors"):
         np.testing.assert_array_equal(getattr(p, name), getattr(again, name), err_msg=name)
     np.testing.assert_array_equal(
@@ -259,7 +339,7 @@ def test_the_problem_is_lens_like_and_deterministic():
 
 
 def test_the_exact_helpers_agree_with_the_reference():
-    p = science.Problem(science.PRESETS["tiny"])
+    p = Problem(PRESETS["tiny"])
     w_compact = ref.w_compact_curvature_interferometer_from(
         p.N, p.noise_map_real, p.uv_wavelengths, p.pixel_scale
     )
@@ -267,9 +347,7 @@ def test_the_exact_helpers_agree_with_the_reference():
         p.noise_map_real, p.uv_wavelengths, p.shape_masked_pixels_2d, p.grid_radians_2d
     )
     scale = np.abs(w_compact).max()
-    np.testing.assert_allclose(
-        science.compact_from_preload(preload, p.N), w_compact, atol=1e-13 * scale
-    )
+    np.testing.assert_allclose(compact_from_preload(preload, p.N), w_compact, atol=1e-13 * scale)
     p.set_w_compact(w_compact)
     w_tilde = ref.w_tilde_via_compact_from(w_compact, p.native_index_for_slim_index)
     np.testing.assert_allclose(
@@ -278,23 +356,21 @@ def test_the_exact_helpers_agree_with_the_reference():
         atol=1e-13 * scale,
     )
     m, n = np.array([0, 3, 15, 7]), np.array([15, 0, 30, 22])
-    np.testing.assert_allclose(
-        science.compact_entries_direct(p, m, n), w_compact[m, n], atol=1e-13 * scale
-    )
+    np.testing.assert_allclose(compact_entries_direct(p, m, n), w_compact[m, n], atol=1e-13 * scale)
     t = ref.mapping_matrix_from(
         p.pix_indexes_for_sub_slim_index, p.pix_weights_for_sub_slim_index, p.S
     )
     f = t.T @ w_tilde @ t
     columns = np.array([0, 17, 59])
     np.testing.assert_allclose(
-        science.curvature_columns(p, w_compact, columns),
+        curvature_columns(p, w_compact, columns),
         f[:, columns],
         atol=1e-12 * np.abs(f).max(),
     )
     expected = ref.log_likelihood_function_via_w_compact_from(
         *p.args_for(ref.log_likelihood_function_via_w_compact_from)
     )
-    got = science.likelihood_from_curvature(p, f)
+    got = likelihood_from_curvature(p, f)
     assert got.value == pytest.approx(expected, rel=1e-10)
     chi = np.sum(np.abs(p.data) ** 2 / p.noise_map.real**2)
     norm = ref.noise_normalization_complex_from(p.noise_map)
@@ -304,21 +380,21 @@ def test_the_exact_helpers_agree_with_the_reference():
 def test_the_likelihood_check_sees_an_error_in_f_behind_large_k_terms():
     """At alma the evidence is ~ -3e6, of which only ~1e4 depends on F: an error of 1e-6 in
     that part is 3e-9 of the total (within 1e-8), and must still fail."""
-    expected = science.LikelihoodExpected(value=-3.0e6, data_terms=-3.0e6 - 1.0e4)
-    assert science.check_likelihood(-3.0e6 * (1 + 1e-12), expected, "ok") < 1e-8
-    with pytest.raises(science.WrongAnswer, match="depends on F"):
-        science.check_likelihood(-3.0e6 + 1e4 * 1e-6, expected, "wrong F")
-    with pytest.raises(science.WrongAnswer):
-        science.check_likelihood(float("nan"), expected, "nan")
+    expected = LikelihoodExpected(value=-3.0e6, data_terms=-3.0e6 - 1.0e4)
+    assert check_likelihood(-3.0e6 * (1 + 1e-12), expected, "ok") < 1e-8
+    with pytest.raises(WrongAnswer, match="depends on F"):
+        check_likelihood(-3.0e6 + 1e4 * 1e-6, expected, "wrong F")
+    with pytest.raises(WrongAnswer):
+        check_likelihood(float("nan"), expected, "nan")
 
 
 def test_the_cost_model_skips_the_upstream_preload_at_alma():
     """At alma the exact upstream preload (4 N² K cos on one core) is far over a minute."""
-    alma = science.PRESETS["alma"]
-    rows = {r.label: r for r in science.build_rows("W1", ["original", "numba"])}
-    slow = science.predict(rows["original preload"], alma, M=15_380)
-    fast = science.predict(rows["numba exact"], alma, M=15_380)
+    alma = PRESETS["alma"]
+    rows = {r.label: r for r in build_rows("W1", ["original", "numba"])}
+    slow = predict(rows["original preload"], alma, M=15_380)
+    fast = predict(rows["numba exact"], alma, M=15_380)
     assert slow.seconds > 600 and 1 < fast.seconds < 120
-    high = science.PRESETS["alma_high"]
-    bcoo = science.Row("W2", "jax", "BCOO", science.PUBLIC["W2"] + "_BCOO", False, "jax BCOO")
-    assert science.predict(bcoo, high, M=125_676).bytes > 100 * 2**30  # dense M x M
+    high = PRESETS["alma_high"]
+    bcoo = Row("W2", "jax", "BCOO", PUBLIC["W2"] + "_BCOO", False, "jax BCOO")
+    assert predict(bcoo, high, M=125_676).bytes > 100 * 2**30  # dense M x M

@@ -1,0 +1,189 @@
+"""The rows of each workload (one timed call each), and how a row is called and checked.
+
+W1 and W2: every method of every backend's public kernel, plus ``original``'s upstream
+preload loop, and for W2 the 4-loop ``direct`` kernel and JAX's BCOO products.
+
+W3 has two kinds of row, labelled for what they time:
+
+- ``<backend> <method>: step (Likelihood, K-free)``: :meth:`autojax.Likelihood.log_evidence`,
+  the step a modeller runs (under ``jax.jit`` for ``jax``, as the README does). Its
+  per-observation constants (the compact form, the dirty image, the data chi-squared and
+  the noise normalisation: what ``Likelihood.precompute`` computes once, W1's cost) are the
+  problem's verified ones, so that a step costs nothing in K;
+- ``<backend> <method>: seed-argument likelihood (recomputes K sums)``:
+  ``log_likelihood_function_via_w_compact_from``, which takes the data and noise and
+  redoes the K-sized sums (chi-squared, normalisation) on every call; and ``original``'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autojax import backends
+
+from ..cases import blocking, converter
+from ..harness import as_numpy
+from .checks import check_compact, check_curvature, check_likelihood
+from .lattice import compact_from_preload
+from .problem import Problem
+from .workloads import BASELINE, DEFAULT_METHOD, PUBLIC, SEED_ARGUMENTS, STEP, nufft_kwargs
+
+#: the kernel of ``original``'s row of each workload
+ORIGINAL = {
+    "W1": "w_tilde_curvature_preload_interferometer_from",
+    "W2": "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",
+    "W3": "log_likelihood_function_via_w_compact_from",
+}
+#: what a W3 step row times (its ``kernel`` in the JSON)
+STEP_CALL = "Likelihood.log_evidence"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One timed line: a backend's kernel (with a method keyword or without), or for W3 a
+    :class:`autojax.Likelihood` step (``step=True``, ``method`` its curvature method)."""
+
+    workload: str
+    backend: str
+    method: str
+    kernel: str
+    keyword: bool  # call with method=<method>
+    label: str
+    baseline: bool = False  # the row the workload's ratios are taken against
+    step: bool = False  # autojax.Likelihood.log_evidence rather than a kernel
+
+    def function(self) -> Callable:
+        """The kernel, looked up at call time (tests patch the backend modules)."""
+        return getattr(backends.load(self.backend), self.kernel)
+
+
+def backend_methods(module, workload: str) -> tuple[tuple[str, ...], bool]:
+    """(methods, whether to pass ``method=``) of ``module`` for ``workload``."""
+    table = getattr(module, "METHODS", None)
+    if not table or PUBLIC[workload] not in table:
+        return (DEFAULT_METHOD[workload],), False
+    methods = tuple(m for m in table[PUBLIC[workload]] if m != "auto")
+    return methods or (DEFAULT_METHOD[workload],), bool(methods)
+
+
+def step_methods(module) -> tuple[str, ...]:
+    """The curvature methods a :class:`~autojax.Likelihood` on ``module`` can be given."""
+    table = getattr(module, "METHODS", None) or {}
+    return tuple(m for m in table.get(PUBLIC["W2"], ()) if m != "auto") or ("auto",)
+
+
+def build_rows(workload: str, names: Sequence[str]) -> list[Row]:
+    """Every row of ``workload`` for the backends ``names`` (that import), baseline first."""
+    from autojax.likelihood import BACKENDS as STEP_BACKENDS
+
+    seed = f": {SEED_ARGUMENTS}" if workload == "W3" else ""
+    rows: list[Row] = []
+    if "original" in names:
+        label = f"original preload{seed}"
+        rows.append(Row(workload, "original", "preload", ORIGINAL[workload], False, label))
+    for name in names:
+        if name == "original":
+            continue
+        module = backends.load(name)
+        if workload == "W3" and name in STEP_BACKENDS:
+            for method in step_methods(module):
+                label = f"{name} {method}: {STEP}"
+                rows.append(Row("W3", name, method, STEP_CALL, True, label, step=True))
+        if not hasattr(module, PUBLIC[workload]):
+            continue
+        methods, keyword = backend_methods(module, workload)
+        for method in methods:
+            label = f"{name} {method}{seed}"
+            rows.append(Row(workload, name, method, PUBLIC[workload], keyword, label))
+        if workload == "W2":
+            direct = PUBLIC["W2"].replace("_from", "_direct_from")
+            if hasattr(module, direct):
+                rows.append(Row("W2", name, "direct", direct, False, f"{name} direct (4-loop)"))
+            if hasattr(module, PUBLIC["W2"] + "_BCOO"):
+                rows.append(Row("W2", name, "BCOO", PUBLIC["W2"] + "_BCOO", False, f"{name} BCOO"))
+    rows = [dataclasses.replace(r, baseline=r.label == BASELINE[workload]) for r in rows]
+    rows.sort(key=lambda r: not r.baseline)  # the baseline first: the ratios need it
+    return rows
+
+
+# ------------------------------------------------------------------------------ calling
+
+
+def bind(row: Row, problem: Problem, eps: float | None = None) -> Callable[[], Any]:
+    """A no-argument call of ``row`` on ``problem``: inputs converted, JAX blocked on."""
+    if row.step:
+        return bind_step(row, problem)
+    fn = row.function()
+    convert = converter(row.backend)
+    args = [convert(a) for a in problem.args_for(fn)]
+    if row.keyword:
+        fn = functools.partial(fn, method=row.method, **nufft_kwargs(fn, row.method, eps))
+    call = blocking(fn, row.backend)
+    return lambda: call(*args)
+
+
+def step_likelihood(row: Row, problem: Problem):
+    """The :class:`autojax.Likelihood` of ``problem`` that a W3 step row calls.
+
+    Its per-observation constants are set to the problem's (the verified compact form and
+    its dirty image, with the data chi-squared and noise normalisation summed once by the
+    backend's kernels, as ``Likelihood.precompute`` does), so that every W3 row is checked
+    against the same reference; the precompute itself is W1's cost. The Likelihood has no
+    public way to take constants computed elsewhere: they go into the ``_constants`` that
+    ``precompute`` fills (``tests/test_science_bench.py`` checks them against a real one).
+    """
+    from autojax import Likelihood, Observation
+
+    likelihood = Likelihood(
+        Observation.from_dataset(problem), backend=row.backend, method=row.method
+    )
+    convert = converter(row.backend)
+    kernels = likelihood.kernels
+    data, noise = convert(problem.data), convert(problem.noise_map)
+    likelihood._constants = {
+        "w_compact": convert(problem.w_compact),
+        "dirty_image": convert(problem.dirty_image),
+        "chi_squared_data": float(kernels.data_chi_squared_complex_from(data, noise)),
+        "noise_normalization": float(kernels.noise_normalization_complex_from(noise)),
+        "native_index_for_slim_index": convert(problem.native_index_for_slim_index),
+    }
+    return likelihood
+
+
+def bind_step(row: Row, problem: Problem) -> Callable[[], Any]:
+    """``likelihood.log_evidence(mapping, neighbours, coefficient)``; for ``jax`` the step
+    ``jax.jit(Likelihood.log_evidence)`` of the README, blocked on."""
+    from autojax import Likelihood
+
+    likelihood = step_likelihood(row, problem)
+    convert = converter(row.backend)
+    args = [
+        convert(problem.pix_indexes_for_sub_slim_index),
+        convert(problem.pix_weights_for_sub_slim_index),
+        convert(problem.neighbors),
+        convert(problem.neighbors_sizes),
+        problem.coefficient,
+    ]
+    if row.backend == "jax":
+        import jax
+
+        step = jax.jit(Likelihood.log_evidence)
+        return lambda: jax.block_until_ready(step(likelihood, *args))
+    return lambda: likelihood.log_evidence(*args)
+
+
+def checker(row: Row, problem: Problem, expected) -> Callable[[Any], float]:
+    what = f"{row.workload} {row.label} ({row.backend}.{row.kernel})"
+    if row.workload == "W1":
+        if row.backend == "original":
+            return lambda r: check_compact(
+                compact_from_preload(as_numpy(r), problem.grid_size), expected, what
+            )
+        return lambda r: check_compact(r, expected, what)
+    if row.workload == "W2":
+        return lambda r: check_curvature(r, expected, what)
+    return lambda r: check_likelihood(r, expected, what)
