@@ -324,6 +324,9 @@ class Likelihood:
         names = ("pix_indexes_for_sub_slim_index", "pix_weights_for_sub_slim_index")
         names += ("neighbors", "neighbors_sizes")
         arrays = [pix_indexes, pix_weights, neighbors, sizes]
+        if self.backend != "jax" and _holds_tracers([*arrays, coefficient]):
+            # jax.grad(..., argnums=5) passes this object as it is, and traces the rest
+            raise _not_traceable(self.backend)
         for i, (name, array) in enumerate(zip(names, arrays)):
             if isinstance(array, list | tuple):
                 if _holds_tracers(array):
@@ -412,6 +415,15 @@ def _is_traced(value) -> bool:
     return isinstance(value, jax.core.Tracer)
 
 
+def _not_traceable(backend: str) -> TypeError:
+    return TypeError(
+        f"Likelihood(backend={backend!r}) cannot go through jax.jit, jax.vmap or jax.grad: "
+        f"only backend='jax' objects can (the {backend} kernels compute on NumPy arrays, "
+        "not JAX tracers). Use autojax.Likelihood(observation, backend='jax'), or call "
+        "likelihood.log_evidence(...) without a JAX transformation"
+    )
+
+
 def _holds_tracers(values) -> bool:
     """True when a (nested) list or tuple holds a JAX tracer."""
     if "jax" not in sys.modules:
@@ -434,13 +446,7 @@ def _register_pytree() -> None:
 
     def flatten(likelihood):
         if likelihood.backend != "jax":
-            raise TypeError(
-                f"Likelihood(backend={likelihood.backend!r}) cannot go through jax.jit, "
-                "jax.vmap or jax.grad: only backend='jax' objects are JAX pytrees (the "
-                f"{likelihood.backend} kernels compute on NumPy arrays, not JAX tracers). "
-                "Use autojax.Likelihood(observation, backend='jax'), or call "
-                "likelihood.log_evidence(...) without a JAX transformation"
-            )
+            raise _not_traceable(likelihood.backend)
         c = likelihood.precompute()._constants
         leaves = (
             c["w_compact"],
