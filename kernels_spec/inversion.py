@@ -45,7 +45,7 @@ LIKELIHOOD_ARGS = {
     "pix_weights_for_sub_slim_index": "f8[M,B] finite",
     "neighbors": "i8[S,P] in [-1,S)",
     "neighbors_sizes": SIZES,
-    "coefficient": "float finite",
+    "coefficient": "float finite >=0",
 }
 
 KERNELS = [

@@ -22,7 +22,10 @@ def test_readme_modellers_path_runs(capsys):
     pytest.importorskip("jax", reason="the README's path uses the jax extra")
     pytest.importorskip("astropy", reason="the README's path reads FITS (io extra)")
     code = first_python_block()
-    assert len([line for line in code.splitlines() if line.strip()]) <= 12
+    assert len([line for line in code.splitlines() if line.strip()]) <= 13
+    # the prose's `likelihood.fit(*args, coefficient)` is the block's call, with its args
+    assert "`likelihood.fit(*args, coefficient)`" in (ROOT / "README.md").read_text()
+    assert "likelihood.fit(*args, 1.0)" in code
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
@@ -30,6 +33,7 @@ def test_readme_modellers_path_runs(capsys):
     finally:
         os.chdir(cwd)
     printed = capsys.readouterr().out.split()
-    evidence, slope = float(printed[0]), float(printed[1])
+    evidence, slope, chi_squared = (float(value) for value in printed[:3])
     assert evidence == pytest.approx(-2900.195554479, rel=1e-10)
     assert slope < 0
+    assert chi_squared == pytest.approx(765.93032108, rel=1e-8)  # likelihood.fit ran

@@ -241,7 +241,7 @@ def _log_evidence_via_w_compact_from_impl(
     pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
     neighbors_sizes="i8[S] in [0,P] counts neighbors",
-    coefficient="float finite",
+    coefficient="float finite >=0",
     method="str",
 )
 def log_evidence_via_w_compact_from(
@@ -290,7 +290,7 @@ def log_evidence_via_w_compact_from(
     neighbors_sizes
         int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float, finite
+        float, finite, non-negative
     method
         str
 
@@ -377,7 +377,7 @@ def _log_likelihood_function_via_w_tilde_from_impl(
     pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
     neighbors_sizes="i8[S] in [0,P] counts neighbors",
-    coefficient="float finite",
+    coefficient="float finite >=0",
 )
 def log_likelihood_function_via_w_tilde_from(
     dirty_image,
@@ -419,7 +419,7 @@ def log_likelihood_function_via_w_tilde_from(
     neighbors_sizes
         int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float, finite
+        float, finite, non-negative
 
     Returns
     -------
@@ -491,7 +491,7 @@ def _log_likelihood_function_via_w_compact_from_impl(
     pix_weights_for_sub_slim_index="f8[M,B] finite",
     neighbors="i8[S,P] in [-1,S)",
     neighbors_sizes="i8[S] in [0,P] counts neighbors",
-    coefficient="float finite",
+    coefficient="float finite >=0",
     method="str",
 )
 def log_likelihood_function_via_w_compact_from(
@@ -537,7 +537,7 @@ def log_likelihood_function_via_w_compact_from(
     neighbors_sizes
         int64 array of shape (S,), values in [0, P], counting the entries of each row of neighbors before its first -1
     coefficient
-        float, finite
+        float, finite, non-negative
     method
         str
 

@@ -8,7 +8,15 @@ autojax computes in float64. Importing this module turns on JAX's x64 mode
 
 import os as _os
 
-import jax as _jax
+try:
+    import jax as _jax
+except ModuleNotFoundError as _exc:  # the jax extra is missing
+    if (_exc.name or "").partition(".")[0] not in ("jax", "jaxlib"):
+        raise
+    raise ImportError(
+        f"autojax.jax (and Likelihood(backend='jax')) needs JAX, which is not installed "
+        f"({_exc}): pip install 'autojax[jax]'"
+    ) from _exc
 
 if _os.environ.get("AUTOJAX_JAX_ENABLE_X64", "1") != "0":
     _jax.config.update("jax_enable_x64", True)

@@ -13,10 +13,15 @@ mapping weights and the regularization coefficient)::
     likelihood = Likelihood(observation, backend="jax")
     step = jax.jit(Likelihood.log_evidence)
     value = step(likelihood, pix_indexes, pix_weights, neighbors, neighbors_sizes, 1.0)
+
+Only ``backend="jax"`` objects go through ``jax.jit``, ``jax.vmap`` and ``jax.grad``: the
+Numba and array-API backends compute on NumPy arrays, and passing them to a JAX
+transformation raises a ``TypeError`` that says so.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -135,7 +140,10 @@ class Likelihood:
         self.eps = float(eps)
         self.progress = progress
         self._constants: dict | None = None
-        if backend == "jax":
+        # a JAX pytree for backend="jax"; for the others the registration is there only to
+        # refuse jax.jit/vmap/grad with a clear message (done when JAX is already imported,
+        # as it is in any program that calls jax.jit: importing it here would cost a second)
+        if backend == "jax" or "jax" in sys.modules:
             _register_pytree()
 
     # ------------------------------------------------------------- precompute (once)
@@ -214,6 +222,19 @@ class Likelihood:
         ``neighbors`` (S, P) and ``neighbors_sizes`` (S,) the source-pixel graph of the
         constant regularization with ``coefficient``.
         """
+        (
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            neighbors,
+            neighbors_sizes,
+        ) = self._check_step(
+            "log_evidence",
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            neighbors,
+            neighbors_sizes,
+            coefficient,
+        )
         c = self.precompute()._constants
         return self.kernels.log_evidence_via_w_compact_from(
             c["dirty_image"],
@@ -238,6 +259,19 @@ class Likelihood:
         coefficient: float | ArrayLike = 1.0,
     ) -> Fit:
         """The reconstruction, mapped image, residuals and chi-squared of one step."""
+        (
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            neighbors,
+            neighbors_sizes,
+        ) = self._check_step(
+            "fit",
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            neighbors,
+            neighbors_sizes,
+            coefficient,
+        )
         c = self.precompute()._constants
         k = self.kernels
         pixels = int(np.shape(neighbors)[0])
@@ -278,6 +312,57 @@ class Likelihood:
             mask=self.observation.mask,
         )
 
+    def _check_step(self, where, pix_indexes, pix_weights, neighbors, sizes, coefficient):
+        """What only this object can check about one step; the kernels check the rest.
+
+        The mapping must have one row per unmasked pixel of this observation's mask (the
+        kernels would report it in their own terms), and a concrete ``coefficient`` must be
+        non-negative (H scales with its square: -c would silently mean c; traced values are
+        checked by the kernel, which poisons the result with NaN and tells ``checkify``).
+        Lists become arrays (under ``jax.jit`` a list arrives as a list of tracers).
+        """
+        names = ("pix_indexes_for_sub_slim_index", "pix_weights_for_sub_slim_index")
+        names += ("neighbors", "neighbors_sizes")
+        arrays = [pix_indexes, pix_weights, neighbors, sizes]
+        if self.backend != "jax" and _holds_tracers([*arrays, coefficient]):
+            # jax.grad(..., argnums=5) passes this object as it is, and traces the rest
+            raise _not_traceable(self.backend)
+        for i, (name, array) in enumerate(zip(names, arrays)):
+            if isinstance(array, list | tuple):
+                if _holds_tracers(array):
+                    raise TypeError(
+                        f"Likelihood.{where}: '{name}' is a {type(array).__name__} inside "
+                        "jax.jit/vmap/grad, where each of its elements becomes a separate "
+                        "traced scalar; pass an array (numpy.asarray or jax.numpy.asarray "
+                        "it before calling the transformed function)"
+                    )
+                arrays[i] = np.asarray(array)
+        mask = self.observation.mask
+        for name, array in zip(names[:2], arrays[:2]):
+            shape = np.shape(array)
+            if len(shape) != 2 or shape[0] != mask.pixels:
+                rows = f"{shape[0]} rows" if shape else "no rows"
+                raise ValueError(
+                    f"Likelihood.{where}: the mapping does not match the observation's mask: "
+                    f"'{name}' has {rows} (shape {shape}), but the mask (shape_native "
+                    f"{mask.shape_native}, pixel_scale {mask.pixel_scale}) has M = "
+                    f"{mask.pixels} unmasked pixels, and the mapping needs one row per "
+                    "unmasked pixel, in the mask's order; build the mapping on "
+                    "likelihood.observation.mask"
+                )
+        if not _is_traced(coefficient):
+            try:
+                value = float(np.asarray(coefficient))
+            except (TypeError, ValueError):
+                value = None  # not a number: the kernel's check says what it must be
+            if value is not None and value < 0:
+                raise ValueError(
+                    f"Likelihood.{where}: 'coefficient' (the regularization coefficient) must "
+                    f"be >= 0, got {value}; H scales with its square, so a negative value "
+                    "would silently mean its absolute value"
+                )
+        return arrays
+
     def __repr__(self) -> str:
         state = "precomputed" if self._constants is not None else "not yet precomputed"
         return (
@@ -292,7 +377,9 @@ def _chunks_with_progress(
     """``step`` over chunks of ``CHUNK`` visibilities, with a bar when it is slow.
 
     The first chunk is timed; a bar (tqdm) follows when ``progress`` is True, or when it is
-    None and the remaining chunks are predicted to take more than ``PROGRESS_AFTER_S``.
+    None and the chunks left are predicted to take more than ``PROGRESS_AFTER_S`` (the
+    first chunk's time, compilation included, times their number). With one chunk nothing
+    is left to show: no bar, however long the first call took.
     """
     bounds = [slice(start, min(start + CHUNK, total)) for start in range(0, total, CHUNK)]
     if not bounds:  # K = 0: the kernels return zeros
@@ -301,7 +388,7 @@ def _chunks_with_progress(
     yield step(bounds[0])
     first = time.perf_counter() - start
     rest = bounds[1:]
-    show = progress if progress is not None else first * len(bounds) > PROGRESS_AFTER_S
+    show = progress if progress is not None else first * len(rest) > PROGRESS_AFTER_S
     if show:
         from tqdm.auto import tqdm
 
@@ -319,14 +406,47 @@ def _chunks_with_progress(
 _REGISTERED = False
 
 
+def _is_traced(value) -> bool:
+    """True for a JAX tracer (a value inside jax.jit, vmap or grad)."""
+    if "jax" not in sys.modules:
+        return False
+    import jax
+
+    return isinstance(value, jax.core.Tracer)
+
+
+def _not_traceable(backend: str) -> TypeError:
+    return TypeError(
+        f"Likelihood(backend={backend!r}) cannot go through jax.jit, jax.vmap or jax.grad: "
+        f"only backend='jax' objects can (the {backend} kernels compute on NumPy arrays, "
+        "not JAX tracers). Use autojax.Likelihood(observation, backend='jax'), or call "
+        "likelihood.log_evidence(...) without a JAX transformation"
+    )
+
+
+def _holds_tracers(values) -> bool:
+    """True when a (nested) list or tuple holds a JAX tracer."""
+    if "jax" not in sys.modules:
+        return False
+    import jax
+
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(values))
+
+
 def _register_pytree() -> None:
-    """Make Likelihood a pytree: the constants are leaves, the rest is static."""
+    """Make Likelihood a pytree: the constants are leaves, the rest is static.
+
+    A Likelihood of another backend refuses to be flattened, with a message saying why
+    (JAX's own is "Error interpreting argument ... as an abstract array").
+    """
     global _REGISTERED
     if _REGISTERED:
         return
     import jax
 
     def flatten(likelihood):
+        if likelihood.backend != "jax":
+            raise _not_traceable(likelihood.backend)
         c = likelihood.precompute()._constants
         leaves = (
             c["w_compact"],
