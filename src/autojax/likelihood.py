@@ -107,13 +107,12 @@ class Likelihood:
                 f"Likelihood: 'backend' must be one of {', '.join(map(repr, BACKENDS))}, "
                 f"got {backend!r}"
             )
-        noise = observation.noise_map
-        if not np.allclose(noise.real, noise.imag, rtol=1e-12, atol=0):
-            worst = int(np.argmax(np.abs(noise.real - noise.imag) / np.abs(noise.real)))
+        worst = observation._noise_parts_differ()  # by chunks when the data are on disk
+        if worst is not None:
             raise ValueError(
                 "Likelihood: the observation's 'noise_map' has real and imaginary parts that "
-                f"differ (index {worst}: {noise[worst]}); the compact form of W-tilde, and so "
-                "this likelihood, is exact only for Re(sigma) == Im(sigma)"
+                f"differ (index {worst}: {observation.noise_map[worst]}); the compact form of "
+                "W-tilde, and so this likelihood, is exact only for Re(sigma) == Im(sigma)"
             )
         self.observation = observation
         self.backend = backend
@@ -163,10 +162,9 @@ class Likelihood:
         methods = {"method": self.precompute_method, "eps": self.eps}
 
         def step(chunk: slice):
-            vis = self._array(obs.visibilities[chunk])
-            noise = self._array(obs.noise_map[chunk])
-            uv = self._array(obs.uv_wavelengths[chunk])
-            noise_real = self._array(np.ascontiguousarray(obs.noise_map.real[chunk]))
+            vis, noise, uv = obs._read(chunk)  # one chunk in memory, even from disk
+            noise_real = self._array(np.ascontiguousarray(noise.real))
+            vis, noise, uv = self._array(vis), self._array(noise), self._array(uv)
             return (
                 kernels.w_compact_curvature_interferometer_from(
                     mask.grid_size, noise_real, uv, mask.pixel_scale, **methods
