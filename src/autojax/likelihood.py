@@ -17,9 +17,11 @@ mapping weights and the regularization coefficient)::
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -153,8 +155,17 @@ class Likelihood:
             return jnp.reshape(vector, (-1, 1))
         return np.reshape(np.asarray(vector), (-1, 1))
 
-    def precompute(self) -> Likelihood:
-        """Compute the per-observation constants now (otherwise on first use); return self."""
+    def precompute(self, path: str | os.PathLike | None = None) -> Likelihood:
+        """Compute the per-observation constants now (otherwise on first use); return self.
+
+        With ``path``: load them from that file when it exists (its fingerprint must match
+        this likelihood's inputs, else a ``ValueError``), otherwise compute them and save
+        them there, atomically (see :mod:`autojax.precompute`).
+        """
+        if path is not None:
+            from . import precompute as saved
+
+            return saved.precompute_with_file(self, path)
         if self._constants is not None:
             return self
         obs, mask, kernels = self.observation, self.observation.mask, self.kernels
@@ -187,6 +198,18 @@ class Likelihood:
             "native_index_for_slim_index": self._array(mask.native_index_for_slim_index),
         }
         return self
+
+    def save_precompute(self, path: str | os.PathLike) -> Path:
+        """Save the precompute (computed now if needed) with its fingerprint, atomically."""
+        from . import precompute as saved
+
+        return saved.save(self, path)
+
+    def load_precompute(self, path: str | os.PathLike) -> Likelihood:
+        """Use the precompute saved at ``path``; a ``ValueError`` unless it matches. Returns self."""
+        from . import precompute as saved
+
+        return saved.load(self, path)
 
     def __getattr__(self, name):
         # the precomputed constants, computed on first access
