@@ -408,3 +408,27 @@ def test_stores_check_their_values(loaded, tmp_path):
         Observation.from_zarr(path)
     with pytest.raises(FileNotFoundError, match="no zarr store"):
         Observation.from_zarr(tmp_path / "absent.zarr")
+
+
+def test_ms_empty_cells_and_repeated_windows(two_windows):
+    path, rows = two_windows
+    with pytest.raises(ValueError, match=r"two\.ms: 'spectral_windows' \[0, 0\] names a window"):
+        Observation.from_measurement_set(path, MASK, spectral_windows=[0, 0])
+    table = ct.table(str(path), readonly=False, ack=False)
+    table.addrows(1)  # a row of window 0 whose DATA, FLAG and weights were never written
+    table.close()
+    with pytest.raises(ValueError, match=r"two\.ms \(column 'DATA'.*cannot be read"):
+        Observation.from_measurement_set(path, MASK, spectral_windows=[0])
+
+
+def test_unfinished_stores_never_open(loaded, tmp_path):
+    from autojax.io.store import ZarrWriter
+
+    writer = ZarrWriter(tmp_path / "half.zarr", loaded.mask, chunk=64)
+    writer.append(loaded.visibilities, loaded.noise_map, loaded.uv_wavelengths)  # never closed
+    with pytest.raises(ValueError, match=r"half\.zarr: incomplete store"):
+        Observation.from_zarr(tmp_path / "half.zarr")
+    streamed = Observation.from_zarr(writer.close())
+    assert streamed.visibility_count == loaded.visibility_count
+    with pytest.raises(ValueError, match="is where this observation is read from"):
+        streamed.to_zarr(tmp_path / "half.zarr", overwrite=True)

@@ -17,7 +17,7 @@ What is read, and how (rows are visited per data description, in row chunks of a
   DATA_DESC_ID mapping each row to its SPECTRAL_WINDOW and POLARIZATION rows.
   Autocorrelations (ANTENNA1 == ANTENNA2) are dropped: they are not baselines.
 - **Channels**: all, or ``channels`` (a slice or list of indices for every window, or a
-  dict from window id to such a selection).
+  dict from window id to such a selection; a window the dict leaves out keeps all).
 - **Stokes I** from the parallel hands named by the POLARIZATION table's CORR_TYPE:
   I = (XX + YY) / 2 or I = (RR + LL) / 2; a CORR_TYPE of I is taken as is; a setup with one
   parallel hand only (XX alone, say) is taken as is only with ``single_hand=True``. Linear
@@ -101,6 +101,13 @@ def _require(table, path: Path, columns: Sequence[str], expected: str) -> None:
 def _filled(table, column: str) -> bool:
     """True when ``column`` exists and its first cell holds values (CASA leaves some empty)."""
     return column in table.colnames() and table.nrows() > 0 and table.iscelldefined(column, 0)
+
+
+def _getcol(rows, column: str, start: int, n: int, where) -> np.ndarray:
+    try:
+        return rows.getcol(column, start, n)
+    except RuntimeError as exc:  # cells left empty, or of several shapes in one window
+        raise ValueError(where(column) + f": cannot be read as one array ({exc})") from exc
 
 
 def _channel_selection(channels: Any, window: int, count: int, path: Path) -> np.ndarray:
@@ -196,6 +203,8 @@ def _plan(tables, path: Path, main, field, spectral_windows, channels, single_ha
         chosen = sorted(windows_present)
     else:
         chosen = [int(w) for w in np.atleast_1d(spectral_windows)]
+        if len(set(chosen)) != len(chosen):
+            raise ValueError(f"{path}: 'spectral_windows' {chosen} names a window twice")
         for window in chosen:
             if window not in windows_present:
                 raise ValueError(
@@ -289,19 +298,19 @@ def _chunks(
             def where(column, start=start, window=window):
                 return f"{path} (column {column!r}, rows of spectral window {window} from {start})"
 
-            data = rows.getcol(data_column, start, n)
+            data = _getcol(rows, data_column, start, n, where)
             if data.shape[1:] != (nchan, ncorr):
                 raise ValueError(
                     where(data_column) + f": cells of shape {data.shape[1:]}; expected "
                     f"(channels, correlations) = ({nchan}, {ncorr}) from SPECTRAL_WINDOW and "
                     "POLARIZATION"
                 )
-            flag = rows.getcol("FLAG", start, n)
+            flag = _getcol(rows, "FLAG", start, n, where)
             if flag.shape != data.shape:
                 raise ValueError(
                     where("FLAG") + f": shape {flag.shape[1:]}, expected {data.shape[1:]}"
                 )
-            weight = rows.getcol(weight_column, start, n).astype(np.float64)
+            weight = _getcol(rows, weight_column, start, n, where).astype(np.float64)
             expected = data.shape[1:] if per_channel else (ncorr,)
             if weight.shape[1:] != expected:
                 raise ValueError(
@@ -310,17 +319,20 @@ def _chunks(
                 )
             if not per_channel:
                 weight = np.broadcast_to(weight[:, None, :], data.shape)
-            uvw = rows.getcol("UVW", start, n)
-            longest = float(np.max(np.abs(uvw))) if uvw.size else 0.0
+            keep_row = ~_getcol(rows, "FLAG_ROW", start, n, where).astype(bool)
+            if antennas:
+                keep_row &= _getcol(rows, "ANTENNA1", start, n, where) != _getcol(
+                    rows, "ANTENNA2", start, n, where
+                )
+            uvw = _getcol(rows, "UVW", start, n, where)
+            longest = float(np.max(np.abs(uvw[keep_row]))) if keep_row.any() else 0.0
             if longest > max_baseline_m:
                 raise ValueError(
                     where("UVW") + f": |UVW| reaches {longest:.4g}, longer than "
-                    f"{max_baseline_m:.4g} m (the Earth's diameter); expected metres. Are "
+                    f"{max_baseline_m:.4g} m (max_baseline_m, by default the Earth's diameter); expected "
+                    "metres. Are "
                     "they already in wavelengths? (raise max_baseline_m for space VLBI)"
                 )
-            keep_row = ~rows.getcol("FLAG_ROW", start, n).astype(bool)
-            if antennas:
-                keep_row &= rows.getcol("ANTENNA1", start, n) != rows.getcol("ANTENNA2", start, n)
             data = data[:, picked][:, :, hands]
             weight = weight[:, picked][:, :, hands]
             with np.errstate(divide="ignore"):

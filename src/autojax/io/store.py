@@ -218,6 +218,7 @@ class ZarrWriter:
                 "format_version": FORMAT_VERSION,
                 "pixel_scale": mask.pixel_scale,
                 "origin": list(mask.origin),
+                "complete": False,  # set by close(): a store whose writer died never opens
             }
         )
         self.written = 0
@@ -257,12 +258,16 @@ class ZarrWriter:
 
     def close(self) -> Path:
         self._flush(final=True)
+        self.group.attrs["complete"] = True
         return self.path
 
 
 def to_zarr(observation: Observation, path: str | os.PathLike, *, chunk: int | None = None,
             overwrite: bool = False) -> Path:  # fmt: skip
     """Write ``observation`` (in memory or streamed) to a zarr store at ``path``, by chunks."""
+    source = getattr(observation, "source", None)
+    if source is not None and Path(source).resolve() == Path(path).resolve():
+        raise ValueError(f"to_zarr: {path} is where this observation is read from")
     writer = ZarrWriter(path, observation.mask, chunk=chunk, overwrite=overwrite)
     size = writer.chunk
     k = observation.visibility_count
@@ -294,6 +299,11 @@ def open_zarr(path: str | os.PathLike, mask: Mask | None = None) -> StreamedObse
         raise ValueError(
             f"{path}: store format_version {attrs.get('format_version')!r}, this autojax "
             f"reads {FORMAT_VERSION}"
+        )
+    if attrs.get("complete") is not True:
+        raise ValueError(
+            f"{path}: incomplete store (attribute 'complete' is not true: its writer did not "
+            "finish); write it again"
         )
     names = set(group.array_keys())
     for name in (*NAMES, "mask"):
