@@ -329,9 +329,9 @@ def _chunks(
             if longest > max_baseline_m:
                 raise ValueError(
                     where("UVW") + f": |UVW| reaches {longest:.4g}, longer than "
-                    f"{max_baseline_m:.4g} m (max_baseline_m, by default the Earth's diameter); expected "
-                    "metres. Are "
-                    "they already in wavelengths? (raise max_baseline_m for space VLBI)"
+                    f"{max_baseline_m:.4g} m (max_baseline_m, by default the Earth's "
+                    "diameter); expected metres. Are they already in wavelengths? (raise "
+                    "max_baseline_m for space VLBI)"
                 )
             data = data[:, picked][:, :, hands]
             weight = weight[:, picked][:, :, hands]
