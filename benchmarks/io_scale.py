@@ -89,7 +89,7 @@ def write_store(path: str, k: int) -> None:
     from autojax import Mask
     from autojax.io.store import ZarrWriter
 
-    start = time.perf_counter()
+    began = time.perf_counter()
     rng = np.random.default_rng(1)
     writer = ZarrWriter(path, Mask.circular((30, 30), 0.2, 2.5), overwrite=True)
     step = 2**18
@@ -98,7 +98,7 @@ def write_store(path: str, k: int) -> None:
         vis = rng.normal(size=n) + 1j * rng.normal(size=n)
         writer.append(vis, np.full(n, 1 + 1j), rng.normal(size=(n, 2)) * 1e5)
     writer.close()
-    print(json.dumps({"K": k, "write_store_s": time.perf_counter() - start}), flush=True)
+    print(json.dumps({"K": k, "write_store_s": time.perf_counter() - began}), flush=True)
 
 
 def precompute(source: str, path: str) -> dict:
