@@ -2,6 +2,11 @@
 
     python benchmarks/io_scale.py ms [ROWS] [CHANNELS]   # read speed of a built MS
     python benchmarks/io_scale.py rss [K] [zarr]         # precompute peak RSS, each in a fresh process
+    python benchmarks/io_scale.py raw casacore|daskms    # import and raw column read, 40k rows
+
+``raw`` times the import and a plain read of DATA, FLAG, UVW, WEIGHT and FLAG_ROW per data
+description (no Stokes conversion), with python-casacore or with dask-ms (installed apart:
+it is not a dependency); each engine in its own process for a fair import time.
 
 Each measurement of ``rss`` runs in its own process (peak RSS is a per-process high-water
 mark); the store is built by chunks, so building it needs no K-sized array either.
@@ -122,6 +127,37 @@ def precompute(source: str, path: str) -> dict:
     }
 
 
+RAW_COLUMNS = ("DATA", "FLAG", "UVW", "WEIGHT", "FLAG_ROW")
+
+
+def raw_read(engine: str, path: Path) -> dict:
+    start = time.perf_counter()
+    if engine == "casacore":
+        import casacore.tables as ct
+
+        def read():
+            table = ct.table(str(path), ack=False)
+            return [
+                [table.query(f"DATA_DESC_ID=={d}").getcol(c) for c in RAW_COLUMNS] for d in (0, 1)
+            ]
+    else:
+        import dask
+        from daskms import xds_from_ms
+
+        def read():
+            groups = xds_from_ms(
+                str(path), columns=list(RAW_COLUMNS), group_cols=["FIELD_ID", "DATA_DESC_ID"],
+                chunks={"row": 20_000},
+            )  # fmt: skip
+            return dask.compute([[x[c].data for c in RAW_COLUMNS] for x in groups])
+
+    imported = time.perf_counter() - start
+    read()  # warm the page cache
+    start = time.perf_counter()
+    read()
+    return {"engine": engine, "import_s": imported, "read_s": time.perf_counter() - start}
+
+
 def main(argv: list[str]) -> None:
     if argv[0] == "ms":
         rows = int(argv[1]) if len(argv) > 1 else 20_000
@@ -141,6 +177,20 @@ def main(argv: list[str]) -> None:
                     text=True,
                 )
                 print(out.stdout.strip(), flush=True)
+    elif argv[0] == "raw":
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "bench.ms"
+            build_ms(path, 20_000, 16)
+            for engine in argv[1:] or ("casacore",):
+                out = subprocess.run(
+                    [sys.executable, __file__, "_raw", engine, str(path)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                print(out.stdout.strip(), flush=True)
+    elif argv[0] == "_raw":
+        print(json.dumps(raw_read(argv[1], Path(argv[2]))))
     elif argv[0] == "_precompute":
         print(json.dumps(precompute(argv[1], argv[2])))
     else:
