@@ -432,3 +432,19 @@ def test_unfinished_stores_never_open(loaded, tmp_path):
     assert streamed.visibility_count == loaded.visibility_count
     with pytest.raises(ValueError, match="is where this observation is read from"):
         streamed.to_zarr(tmp_path / "half.zarr", overwrite=True)
+
+
+def test_measurement_set_to_saved_precompute(two_windows, tmp_path):
+    """docs/scale.md's path: MS -> zarr -> precompute saved, then loaded on a restart."""
+    path, _ = two_windows
+    in_memory = Observation.from_measurement_set(path, MASK)
+    streamed = Observation.from_measurement_set(path, MASK, zarr=tmp_path / "lens.zarr")
+    saved = tmp_path / "lens.precompute.npz"
+    first = Likelihood(streamed, progress=False).precompute(saved)
+    restarted = Likelihood(Observation.from_zarr(tmp_path / "lens.zarr"), progress=False)
+    restarted.load_precompute(saved)
+    expected = precomputed(in_memory)
+    assert_same_precompute(expected, {n: np.asarray(first._constants[n]) for n in expected})
+    assert_same_precompute(expected, {n: np.asarray(restarted._constants[n]) for n in expected})
+    pytest.importorskip("jax", reason="the jax extra is missing")
+    assert_same_precompute(expected, precomputed(streamed, backend="jax"))
