@@ -364,6 +364,11 @@ def test_zarr_round_trip_and_chunked_precompute(loaded, tmp_path, monkeypatch):
     np.testing.assert_array_equal(np.asarray(streamed.visibilities), loaded.visibilities)
     np.testing.assert_array_equal(np.asarray(streamed.noise_map), loaded.noise_map)
     np.testing.assert_array_equal(np.asarray(streamed.uv_wavelengths), loaded.uv_wavelengths)
+    assert streamed.visibilities[-1] == loaded.visibilities[-1]
+    np.testing.assert_array_equal(streamed.uv_wavelengths[3], loaded.uv_wavelengths[3])
+    k = loaded.visibility_count
+    with pytest.raises(IndexError, match=rf"obs\.zarr: 'visibilities' has {k} rows"):
+        streamed.visibilities[k]
     in_memory = precomputed(loaded)
     # several precompute chunks (50 visibilities each) read through counting wrappers
     monkeypatch.setattr(autojax.likelihood, "CHUNK", 50)

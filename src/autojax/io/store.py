@@ -77,7 +77,10 @@ class Column:
 
     def __getitem__(self, key):
         if isinstance(key, (int, np.integer)):
-            block = np.asarray(self.table[int(key) : int(key) + 1])[0]
+            index = int(key) + (len(self) if key < 0 else 0)
+            if not 0 <= index < len(self):
+                raise IndexError(f"{self.source}: '{self.name}' has {len(self)} rows, not {key}")
+            block = np.asarray(self.table[index : index + 1])[0]
         elif isinstance(key, slice):
             block = np.asarray(self.table[key])
         else:
@@ -93,6 +96,8 @@ class Column:
         return np.ascontiguousarray(block)
 
     def __array__(self, dtype=None, copy=None):
+        if copy is False:
+            raise ValueError(f"{self.source}: '{self.name}' is on disk; reading it copies")
         values = self[0 : len(self)]
         return values if dtype is None else values.astype(dtype)
 
