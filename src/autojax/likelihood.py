@@ -21,10 +21,12 @@ transformation raises a ``TypeError`` that says so.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -112,13 +114,12 @@ class Likelihood:
                 f"Likelihood: 'backend' must be one of {', '.join(map(repr, BACKENDS))}, "
                 f"got {backend!r}"
             )
-        noise = observation.noise_map
-        if not np.allclose(noise.real, noise.imag, rtol=1e-12, atol=0):
-            worst = int(np.argmax(np.abs(noise.real - noise.imag) / np.abs(noise.real)))
+        worst = observation._noise_parts_differ()  # by chunks when the data are on disk
+        if worst is not None:
             raise ValueError(
                 "Likelihood: the observation's 'noise_map' has real and imaginary parts that "
-                f"differ (index {worst}: {noise[worst]}); the compact form of W-tilde, and so "
-                "this likelihood, is exact only for Re(sigma) == Im(sigma)"
+                f"differ (index {worst}: {observation.noise_map[worst]}); the compact form of "
+                "W-tilde, and so this likelihood, is exact only for Re(sigma) == Im(sigma)"
             )
         self.observation = observation
         self.backend = backend
@@ -162,8 +163,17 @@ class Likelihood:
             return jnp.reshape(vector, (-1, 1))
         return np.reshape(np.asarray(vector), (-1, 1))
 
-    def precompute(self) -> Likelihood:
-        """Compute the per-observation constants now (otherwise on first use); return self."""
+    def precompute(self, path: str | os.PathLike | None = None) -> Likelihood:
+        """Compute the per-observation constants now (otherwise on first use); return self.
+
+        With ``path``: load them from that file when it exists (its fingerprint must match
+        this likelihood's inputs, else a ``ValueError``), otherwise compute them and save
+        them there, atomically (see :mod:`autojax.precompute`).
+        """
+        if path is not None:
+            from . import precompute as saved
+
+            return saved.precompute_with_file(self, path)
         if self._constants is not None:
             return self
         obs, mask, kernels = self.observation, self.observation.mask, self.kernels
@@ -171,10 +181,9 @@ class Likelihood:
         methods = {"method": self.precompute_method, "eps": self.eps}
 
         def step(chunk: slice):
-            vis = self._array(obs.visibilities[chunk])
-            noise = self._array(obs.noise_map[chunk])
-            uv = self._array(obs.uv_wavelengths[chunk])
-            noise_real = self._array(np.ascontiguousarray(obs.noise_map.real[chunk]))
+            vis, noise, uv = obs._read(chunk)  # one chunk in memory, even from disk
+            noise_real = self._array(np.ascontiguousarray(noise.real))
+            vis, noise, uv = self._array(vis), self._array(noise), self._array(uv)
             return (
                 kernels.w_compact_curvature_interferometer_from(
                     mask.grid_size, noise_real, uv, mask.pixel_scale, **methods
@@ -197,6 +206,18 @@ class Likelihood:
             "native_index_for_slim_index": self._array(mask.native_index_for_slim_index),
         }
         return self
+
+    def save_precompute(self, path: str | os.PathLike) -> Path:
+        """Save the precompute (computed now if needed) with its fingerprint, atomically."""
+        from . import precompute as saved
+
+        return saved.save(self, path)
+
+    def load_precompute(self, path: str | os.PathLike) -> Likelihood:
+        """Use the precompute saved at ``path``; a ``ValueError`` unless it matches. Returns self."""
+        from . import precompute as saved
+
+        return saved.load(self, path)
 
     def __getattr__(self, name):
         # the precomputed constants, computed on first access

@@ -235,8 +235,18 @@ class Observation:
         data: str = FITS_NAMES["visibilities"],
         noise_map: str = FITS_NAMES["noise_map"],
         uv_wavelengths: str = FITS_NAMES["uv_wavelengths"],
+        memmap: bool = False,
     ) -> Observation:
-        """Read ``data.fits``, ``noise_map.fits`` and ``uv_wavelengths.fits`` from folder ``path``."""
+        """Read ``data.fits``, ``noise_map.fits`` and ``uv_wavelengths.fits`` from folder ``path``.
+
+        ``memmap=True`` leaves them on disk, memory-mapped: a
+        :class:`autojax.io.store.StreamedObservation` that the precompute reads by chunks.
+        """
+        if memmap:
+            from .io import store
+
+            names = {"data": data, "noise_map": noise_map, "uv_wavelengths": uv_wavelengths}
+            return store.open_fits(path, mask, **names)
         folder = Path(path)
         return cls(
             _read_fits(folder / data),
@@ -265,6 +275,48 @@ class Observation:
         for name, table in tables.items():
             fits.PrimaryHDU(table).writeto(folder / FITS_NAMES[name], overwrite=overwrite)
         return folder
+
+    @classmethod
+    def from_zarr(cls, path: str | os.PathLike, mask: Mask | None = None) -> Observation:
+        """The observation in a zarr store (``to_zarr``), left on disk and read by chunks.
+
+        ``mask`` replaces the stored one. See :mod:`autojax.io.store` (the ``ms`` extra).
+        """
+        from .io import store
+
+        return store.open_zarr(path, mask)
+
+    def to_zarr(
+        self, path: str | os.PathLike, *, chunk: int | None = None, overwrite: bool = False
+    ) -> Path:
+        """Write this observation to a zarr store chunked along K (2**18 rows); return it."""
+        from .io import store
+
+        return store.to_zarr(self, path, chunk=chunk, overwrite=overwrite)
+
+    @classmethod
+    def from_measurement_set(cls, path: str | os.PathLike, mask: Mask, **options) -> Observation:
+        """Stokes I visibilities of a CASA Measurement Set, uv in wavelengths per channel.
+
+        ``options``: ``data_column``, ``field``, ``spectral_windows``, ``channels``,
+        ``weight_column``, ``single_hand``, ``zarr`` (stream to a store instead of memory);
+        see :func:`autojax.io.measurement_set.read_measurement_set` (the ``ms`` extra).
+        """
+        from .io import measurement_set
+
+        return measurement_set.read_measurement_set(path, mask, **options)
+
+    # ------------------------------------------------------------ chunked reading
+    def _read(self, chunk: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(visibilities, noise_map, uv_wavelengths) of the rows in ``chunk``, in memory."""
+        return self.visibilities[chunk], self.noise_map[chunk], self.uv_wavelengths[chunk]
+
+    def _noise_parts_differ(self) -> int | None:
+        """The index where Re(noise) and Im(noise) differ most (beyond 1e-12), or None."""
+        noise = self.noise_map
+        if np.allclose(noise.real, noise.imag, rtol=1e-12, atol=0):
+            return None
+        return int(np.argmax(np.abs(noise.real - noise.imag) / np.abs(noise.real)))
 
     # --------------------------------------------------------------------- sizes
     @property
