@@ -211,7 +211,7 @@ Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: D
 (N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
 nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
 the peak) holds with five orders to spare.""",
-        args={**DIRTY_ARGS, "eps": "float"},
+        args={**DIRTY_ARGS, "eps": "float finite >0"},
         defaults={"eps": "1e-14"},
         returns="f8[M]",
         family="dirty_image",
@@ -234,7 +234,7 @@ with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Me
 ``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
 the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
 its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).""",
-        args={**DIRTY_ARGS, "method": "str", "eps": "float"},
+        args={**DIRTY_ARGS, "method": "str", "eps": "float finite >0"},
         defaults={"method": "'auto'", "eps": "1e-14"},
         returns="f8[M]",
         family="dirty_image",

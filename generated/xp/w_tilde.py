@@ -288,11 +288,12 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
     _x0 = np.ascontiguousarray(
         np.broadcast_to(-d * uv_wavelengths[k, 1], (_total,)), dtype=np.float64
     )
-    _x0 = _x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi))
     _x1 = np.ascontiguousarray(
         np.broadcast_to(d * uv_wavelengths[k, 0], (_total,)), dtype=np.float64
     )
-    _x1 = _x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi))
+    _runtime.refuse_non_finite("w_compact_curvature_interferometer_nufft_from", "points", _x0, _x1)
+    _x0 = np.clip(_x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
+    _x1 = np.clip(_x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _c = np.ascontiguousarray(
         np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
     )
@@ -674,6 +675,7 @@ def _dirty_image_nufft_from_impl(
     _s1 = np.ascontiguousarray(
         np.broadcast_to(grid_radians_slim[i, 0], (_count,)), dtype=np.float64
     )
+    _runtime.refuse_bad_type3("dirty_image_nufft_from", [_x0, _x1], [_s0, _s1])
     _c = np.ascontiguousarray(
         np.broadcast_to(
             xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
@@ -701,7 +703,7 @@ def _dirty_image_nufft_from_impl(
     noise_map="c16[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     grid_radians_slim="f8[M,2] finite",
-    eps="float",
+    eps="float finite >0",
 )
 def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
     """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
@@ -731,7 +733,7 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     grid_radians_slim
         float64 array of shape (M, 2), finite
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
@@ -778,7 +780,7 @@ def _dirty_image_from_impl(
     uv_wavelengths="f8[K,2] finite",
     grid_radians_slim="f8[M,2] finite",
     method="str",
-    eps="float",
+    eps="float finite >0",
 )
 def dirty_image_from(
     visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
@@ -806,7 +808,7 @@ def dirty_image_from(
     method
         str
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
