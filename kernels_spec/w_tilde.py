@@ -11,11 +11,13 @@ from codegen.kinds import Dispatch, Nufft
 from codegen.model import Contraction, IndexMap
 
 COMPACT_ARGS = {
-    "grid_size": "int -> N",
+    "grid_size": "int -> N >0",
     "noise_map_real": "f8[K] finite !=0",
     "uv_wavelengths": "f8[K,2] finite",
     "pixel_scale": "float finite >0",
 }
+#: the native (row, col) of each image pixel lies in the (Ry // 2, Rx // 2) box of the preload
+PRELOAD_NATIVE = "i8[M,2] in [0,Ry//2)x[0,Rx//2)"
 # d: the phase step of one pixel for one wavelength of baseline
 PIXEL_PHASE = {"d": "2 * pi * pixel_scale * pi / 648000"}
 
@@ -166,8 +168,12 @@ For pixels a, b with ``dr = row_a - row_b``, ``dc = col_a - col_b``:
 ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
 each axis (Python's negative indexing), written as the offset modulo the axis length so
 every backend reads it the same way. The native indices must lie in the preload's
-(Ny, Nx) crop, so that every offset is below Ny (Nx) in size.""",
-        args={"w_tilde_preload": "f8[Ry,Rx] finite", "native_index_for_slim_index": "i8[M,2]"},
+(Ny, Nx) = (Ry // 2, Rx // 2) crop, so that every offset is below Ny (Nx) in size (a
+declared rule: an index outside, or a preload of half the size, is refused).""",
+        args={
+            "w_tilde_preload": "f8[Ry,Rx] finite",
+            "native_index_for_slim_index": PRELOAD_NATIVE,
+        },
         returns="f8[M,M]",
         family="w_tilde",
         method="preload_expand",

@@ -207,7 +207,7 @@ def _w_compact_curvature_interferometer_exact_from_impl(
 
 @validated(
     convert="keep",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -228,7 +228,7 @@ def w_compact_curvature_interferometer_exact_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -316,7 +316,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
 
 @validated(
     convert="keep",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -339,7 +339,7 @@ def w_compact_curvature_interferometer_nufft_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -390,7 +390,7 @@ def _w_compact_curvature_interferometer_from_impl(
 
 @validated(
     convert="keep",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -413,7 +413,7 @@ def w_compact_curvature_interferometer_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -507,7 +507,9 @@ def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)
 
 
 @validated(
-    convert="keep", w_tilde_preload="f8[Ry,Rx] finite", native_index_for_slim_index="i8[M,2]"
+    convert="keep",
+    w_tilde_preload="f8[Ry,Rx] finite",
+    native_index_for_slim_index="i8[M,2] in [0,Ry//2)x[0,Rx//2)",
 )
 def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
@@ -515,7 +517,8 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
     each axis (Python's negative indexing), written as the offset modulo the axis length so
     every backend reads it the same way. The native indices must lie in the preload's
-    (Ny, Nx) crop, so that every offset is below Ny (Nx) in size.
+    (Ny, Nx) = (Ry // 2, Rx // 2) crop, so that every offset is below Ny (Nx) in size (a
+    declared rule: an index outside, or a preload of half the size, is refused).
 
     Method: ``preload_expand`` (family ``w_tilde``).
 
@@ -524,7 +527,7 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     w_tilde_preload
         float64 array of shape (Ry, Rx), finite
     native_index_for_slim_index
-        int64 array of shape (M, 2)
+        int64 array of shape (M, 2), values in [0, Ry//2) x [0, Rx//2) (one range per column)
 
     Returns
     -------

@@ -8,6 +8,7 @@ A declaration is a short string, the same one the kernel specs in ``kernels_spec
 ``"f8[N,W=2*N-1]"``                    axis size W bound here *and* tied to other sizes
 ``"c16[K]"``                           complex128 array (a real array is refused)
 ``"i8[M,B] in [-1,S)"``                int64 array whose values lie in [-1, S)
+``"i8[M,2] in [0,Ry//2)x[0,Rx//2)"``   one half-open range per column (size expressions)
 ``"i8[S] in [0,P] counts neighbors"``  values in [0, P] (closed), and ``value[i]`` equals the
                                        number of entries of ``neighbors[i]`` before its
                                        first negative one (the -1 that ends the row)
@@ -87,6 +88,9 @@ RE_IM_RTOL = 1e-12
 
 _HEAD_RE = re.compile(r"^(?P<dtype>f8|i8|c16|b1)\[(?P<shape>[^\]]*)\](?P<rest>.*)$")
 _BOUNDS_RE = re.compile(r"^in\s*\[\s*(?P<lo>-?\w+)\s*,\s*(?P<hi>-?\w+)\s*(?P<close>[\)\]])")
+#: one range per column of the last axis: ``in [lo,hi)x[lo,hi)...``, items size expressions
+_COLUMNS_RE = re.compile(r"^in\s*(?P<ranges>\[[^\]\)]*\)(?:\s*x\s*\[[^\]\)]*\))+)")
+_RANGE_RE = re.compile(r"\[\s*(?P<lo>[^,]+?)\s*,\s*(?P<hi>[^\)]+?)\s*\)")
 _COUNTS_RE = re.compile(r"^counts\s+(?P<target>[A-Za-z_]\w*)")
 _SCALAR_RE = re.compile(
     r"^(?P<kind>int2|float2|int|float|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?(?P<rest>.*)$"
@@ -121,6 +125,8 @@ class Decl:
     counts: str | None = None  # argument whose rows this array counts (up to the first -1)
     flags: tuple[str, ...] = ()  # value rules: finite, >0, >=0, !=0, re==im
     ties: tuple[tuple[str, str], ...] = ()  # (symbol, expression of other sizes)
+    #: per column of the last axis, a half-open range [lo, hi) of size expressions
+    columns: tuple[tuple[str | int, str | int], ...] | None = None
 
     @property
     def is_array(self) -> bool:
@@ -129,7 +135,7 @@ class Decl:
     @property
     def has_rules(self) -> bool:
         """Whether values (not only shapes) are checked."""
-        return bool(self.bounds or self.counts or self.flags)
+        return bool(self.bounds or self.columns or self.counts or self.flags)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -139,6 +145,8 @@ class Decl:
         items += [self.bind] if self.bind else []
         for _, expr in self.ties:
             items += sorted(_tie_names(expr))
+        for item in (i for pair in self.columns or () for i in pair):
+            items += sorted(_tie_names(item)) if isinstance(item, str) else []
         for item in items:
             if isinstance(item, str) and item not in out:
                 out.append(item)
@@ -158,6 +166,8 @@ class Decl:
                 text += (
                     f", values in [{self.bounds[0]}, {self.bounds[1]}{']' if self.closed else ')'}"
                 )
+            if self.columns:
+                text += ", values in " + _columns_text(self.columns) + " (one range per column)"
             if self.counts:
                 text += f", counting the entries of each row of {self.counts} before its first -1"
         else:
@@ -183,6 +193,24 @@ FLAG_WORDS = {
     "!=0": "non-zero",
     "re==im": "real part equal to imaginary part",
 }
+
+
+def _columns_text(columns) -> str:
+    return " x ".join(f"[{lo}, {hi})" for lo, hi in columns)
+
+
+def _size_expr(text: str, token: str) -> str | int:
+    """A bound of a column range: an integer, or a size expression (symbols, + - * //)."""
+    token = token.strip()
+    if re.fullmatch(r"-?\d+", token):
+        return int(token)
+    try:
+        _tie_code(token)
+    except (SyntaxError, ValueError):
+        raise ValueError(
+            f"declaration {text!r}: bad bound {token!r} (sizes, integers, + - * // only)"
+        ) from None
+    return token
 
 
 def _size_item(token: str) -> str | int:
@@ -263,8 +291,18 @@ def parse_decl(text: str) -> Decl:
                 except ValueError as exc:
                     raise ValueError(f"declaration {text!r}: {exc}") from None
         rest = m.group("rest").strip()
-        bounds, closed, counts = None, False, None
-        b = _BOUNDS_RE.match(rest)
+        bounds, closed, counts, columns = None, False, None, None
+        cols = _COLUMNS_RE.match(rest)
+        if cols:
+            ranges = _RANGE_RE.findall(cols.group("ranges"))
+            if dtype != "i8" or not isinstance(shape[-1], int) or shape[-1] != len(ranges):
+                raise ValueError(
+                    f"declaration {text!r}: one range per column needs an i8 array whose last "
+                    f"axis is the number of ranges ({len(ranges)})"
+                )
+            columns = tuple((_size_expr(text, lo), _size_expr(text, hi)) for lo, hi in ranges)
+            rest = rest[cols.end() :].strip()
+        b = None if cols else _BOUNDS_RE.match(rest)
         if b:
             if dtype != "i8":
                 raise ValueError(f"declaration {text!r}: only i8 arrays take value bounds")
@@ -290,6 +328,7 @@ def parse_decl(text: str) -> Decl:
             counts=counts,
             flags=flags,
             ties=tuple(ties),
+            columns=columns,
         )
     m = _SCALAR_RE.match(text)
     if m and (not m.group("rest") or m.group("rest")[0].isspace()):
@@ -317,6 +356,8 @@ def check_decls(decls: Mapping[str, Decl]) -> None:
             bound.add(decl.bind)
     for name, decl in decls.items():
         used = {b for b in decl.bounds or () if isinstance(b, str)} | decl.tie_symbols
+        for item in (i for pair in decl.columns or () for i in pair):
+            used |= _tie_names(item) if isinstance(item, str) else set()
         unknown = sorted(used - bound)
         if unknown:
             raise ValueError(
@@ -341,8 +382,24 @@ _PAIR_ITEM = {"int2": "int", "float2": "float"}
 
 
 def _is_traced(x) -> bool:
-    """True for JAX tracers: their values cannot be inspected."""
+    """True for JAX tracers (and JAX sparse arrays holding them): their values cannot be inspected."""
+    if _is_jax_sparse(x):
+        x = x.data
     return "Tracer" in type(x).__name__
+
+
+def _is_jax_sparse(x) -> bool:
+    """A ``jax.experimental.sparse`` array (BCOO, BCSR), accepted where the JAX backend
+    declares a dense float array: its shape and dtype are checked as a dense array's."""
+    return type(x).__module__.startswith("jax.experimental.sparse")
+
+
+def _rule_values(value, rules):
+    """The array the value rules read: a JAX sparse array's stored entries when only
+    ``finite`` is asked (its implicit zeros are finite), else its dense form."""
+    if not _is_jax_sparse(value):
+        return value
+    return value.data if all(rule == "finite" for rule, _, _ in rules) else value.todense()
 
 
 # ------------------------------------------------------------------------------ value rules
@@ -356,6 +413,7 @@ def _is_traced(x) -> bool:
 
 _RULE_MESSAGES = {
     "bounds": "holds {bad}, outside the valid range {range}",
+    "columns": "holds {bad} in column {column}, outside its valid range (of {range})",
     "counts": (
         "says {got} at row {row}, but row {row} of '{target}' has {want} entries before its "
         "first -1 (they must agree)"
@@ -407,10 +465,18 @@ def _bad_mask(xp, rule, flat):
     raise AssertionError(rule)
 
 
+def _columns_bad(xp, value, extra):
+    """Flat: where a value lies outside its column's range (``extra``: lows, highs)."""
+    lo, hi = (xp.asarray(e, dtype=value.dtype) for e in extra)
+    return xp.reshape((value < lo) | (value >= hi), (-1,))
+
+
 def _rule_ok(xp, rule, value, extra):
     if rule == "bounds":
         lo, hi = extra
         return (xp.min(value) >= lo) & (xp.max(value) < hi)
+    if rule == "columns":
+        return ~xp.any(_columns_bad(xp, value, extra))
     if rule == "counts":
         target, width = extra
         return xp.all(value == _counts_of(xp, target, width))
@@ -452,6 +518,9 @@ def _rule_detail(xp, rule, value, extra) -> dict:
         want = _counts_of(xp, target, width)
         row = _first(xp, value != want)
         return {"row": row, "got": value[row], "want": want[row]}
+    if rule == "columns":
+        index = _first(xp, _columns_bad(xp, value, extra))
+        return {"bad": xp.reshape(value, (-1,))[index], "column": index % len(extra[0])}
     flat = xp.reshape(value, (-1,))
     index = _first(xp, _bad_mask(xp, rule, flat))
     return {"index": index, "bad": flat[index]}
@@ -547,7 +616,7 @@ class Checker:
                 self._fail(ValueError, name, f"must have 2 entries, got {len(items)}")
             base = parse_decl(_PAIR_ITEM[decl.scalar])
             items = tuple(self._check_scalar(name, base, item, sizes) for item in items)
-            if decl.flags and eager:
+            if decl.flags:  # concrete values always (a traced one is skipped: traced_valid)
                 for item in items:
                     self._scalar_rules(name, decl, item)
             return items
@@ -575,7 +644,7 @@ class Checker:
             if value < 0:
                 self._fail(ValueError, name, f"must be non-negative, got {value}")
             self._bind(decl.bind, value, name, sizes)
-        if decl.flags and eager:
+        if decl.flags:  # concrete values always, also beside traced arrays (at trace time)
             self._scalar_rules(name, decl, value)
         return value
 
@@ -605,6 +674,13 @@ class Checker:
 
     # ---------------------------------------------------------------------- arrays
     def _check_array(self, name, decl, value, sizes):
+        if _is_jax_sparse(value) and self.convert != "jax":
+            self._fail(
+                TypeError,
+                name,
+                f"must be a {decl.describe()}, got a JAX sparse {type(value).__name__}, which "
+                "only the JAX backend takes (call .todense() for this one)",
+            )
         if not hasattr(value, "shape") or not hasattr(value, "dtype"):
             if isinstance(value, (list, tuple)):
                 value = np.asarray(value)
@@ -670,6 +746,18 @@ class Checker:
             if lo is not None and hi is not None:
                 rng = f"[{lo}, {hi}{']' if decl.closed else ')'}"
                 out.append(("bounds", (lo, hi + 1 if decl.closed else hi), {"range": rng}))
+        env = {s: v[0] for s, v in sizes.items()}
+        if decl.columns and all(
+            isinstance(b, int) or _tie_names(b) <= env.keys() for pair in decl.columns for b in pair
+        ):
+            lo, hi = (
+                [
+                    b if isinstance(b, int) else eval(_tie_code(b), {"__builtins__": {}}, env)
+                    for b in c
+                ]  # noqa: S307 (checked AST)
+                for c in zip(*decl.columns)
+            )
+            out.append(("columns", (lo, hi), {"range": _columns_text(zip(lo, hi))}))
         if decl.counts and values.get(decl.counts) is not None:
             target = values[decl.counts]
             out.append(("counts", (target, target.shape[1]), {"target": decl.counts}))
@@ -679,8 +767,10 @@ class Checker:
     def _eager_rules(self, name, decl, value, sizes, values):
         if 0 in value.shape:
             return
+        rules = self._rules(name, decl, value, sizes, values)
+        value = _rule_values(value, rules)
         xp, host = _namespace(value)
-        for rule, extra, words in self._rules(name, decl, value, sizes, values):
+        for rule, extra, words in rules:
             if rule == "counts":
                 txp, target = _namespace(extra[0])
                 if txp is not xp:  # mixed namespaces: compare on the host
@@ -771,8 +861,9 @@ class Checker:
             value = arguments.get(name)
             if value is None or 0 in value.shape:
                 continue
-            value = jnp.asarray(value)
-            for rule, extra, words in self._rules(name, decl, value, sizes, arguments):
+            rules = self._rules(name, decl, value, sizes, arguments)
+            value = jnp.asarray(_rule_values(value, rules))
+            for rule, extra, words in rules:
                 if rule == "counts":
                     extra = (jnp.asarray(extra[0]), extra[1])
                 ok = _rule_ok(jnp, rule, value, extra)
