@@ -112,6 +112,9 @@ def describe_decl(decl: Decl) -> str:
             text += f", values in [{lo}, {hi}{']' if decl.closed else ')'}"
             if lo == -1:
                 text += "; -1 ends a row"
+        if decl.columns:
+            ranges = " x ".join(f"[{lo}, {hi})" for lo, hi in decl.columns)
+            text += f", values in {ranges} (one range per column)"
         if decl.counts:
             text += f"; counts the entries of each row of {decl.counts} before its first -1"
     else:
