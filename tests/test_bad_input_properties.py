@@ -340,7 +340,9 @@ def test_bcoo_mapping_matrix_gives_the_dense_curvature():
 #: the process (SIGSEGV, SIGABRT); each case prints its outcome, so a crash names its case
 NUFFT_SCRIPT = """
 import sys
+import warnings
 import numpy as np
+warnings.simplefilter("ignore", RuntimeWarning)  # the overflow cases overflow
 sys.path.insert(0, {tests!r})
 from conftest import get_dataset
 from autojax import backends
@@ -362,6 +364,11 @@ def cases():
         yield "dirty uv", "dirty_image_from", (d.data, d.noise_map, uv, d.grid_radians_slim)
         yield "dirty grid", "dirty_image_from", (d.data, d.noise_map, d.uv_wavelengths, grid)
     yield "dirty huge extents", "dirty_image_from", (d.data, d.noise_map, big, d.grid_radians_slim)
+    # finite inputs whose points overflow to inf
+    huge = d.uv_wavelengths * 1e300
+    yield "compact overflow", "w_compact_curvature_interferometer_from", (d.N, d.noise_map_real, huge, 1e10)
+    edge = d.uv_wavelengths / np.abs(d.uv_wavelengths).max() * 1e308  # 2 pi u overflows
+    yield "dirty overflow", "dirty_image_from", (d.data, d.noise_map, edge, d.grid_radians_slim)
 
 for backend in names:
     module = backends.load(backend)

@@ -262,7 +262,7 @@ def w_compact_curvature_interferometer_exact_from(
 
 
 @partial(jax.jit, static_argnames=["grid_size", "eps"])
-def _w_compact_curvature_interferometer_nufft_from_impl(
+def _w_compact_curvature_interferometer_nufft_from_impl_jit(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
 ):
     N = grid_size
@@ -332,6 +332,27 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
         _lo1 + _half1 : _lo1 + _half1 + (2 * N - 1),
     ]
     return _f.real
+
+
+def _w_compact_curvature_interferometer_nufft_from_impl(
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
+):
+    # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
+    # input): a ValueError before any library sees them; traced ones are replaced by 0 and
+    # the result poisoned in the jitted part
+    N = grid_size
+    K = noise_map_real.shape[0]
+    d = 2 * jnp.pi * pixel_scale * jnp.pi / 648000
+    k = jnp.arange(K)
+    _runtime.refuse_non_finite(
+        "w_compact_curvature_interferometer_nufft_from",
+        "points",
+        jnp.broadcast_to(-d * uv_wavelengths[k, 1], k.shape),
+        jnp.broadcast_to(d * uv_wavelengths[k, 0], k.shape),
+    )
+    return _w_compact_curvature_interferometer_nufft_from_impl_jit(
+        grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
+    )
 
 
 @validated(

@@ -207,11 +207,15 @@ def refuse_non_finite(kernel: str, what: str, *coordinates) -> None:
     """Raise a ValueError when a NUFFT coordinate is NaN or inf (FINUFFT would crash the process).
 
     The argument checks refuse non-finite input; a finite input can still overflow (a huge
-    pixel scale or baseline), and no NUFFT library may ever see the result.
+    pixel scale or baseline), and no NUFFT library may ever see the result. Traced
+    coordinates pass (the JAX kernels replace them by 0 and poison the result).
     """
     import numpy as np
 
+    if any("Tracer" in type(x).__name__ for x in coordinates):
+        return  # traced: the jitted kernel replaces them and poisons its result
     for axis, x in enumerate(coordinates):
+        x = np.asarray(x)
         bad = ~np.isfinite(x)
         if bad.any():
             raise ValueError(

@@ -491,7 +491,9 @@ def _numpy_ok(rule, value, extra) -> bool:
     if rule == "bounds":
         return bool(value.min() >= extra[0]) and bool(value.max() < extra[1])
     if rule == "finite":  # a sum is finite iff every entry is (unless it overflows)
-        return bool(np.isfinite(np.add.reduce(value, axis=None))) or bool(np.isfinite(value).all())
+        with np.errstate(over="ignore", invalid="ignore"):  # huge finite entries may overflow
+            total = np.add.reduce(value, axis=None)
+        return bool(np.isfinite(total)) or bool(np.isfinite(value).all())
     if rule == ">0":
         return bool(value.min() > 0)
     if rule == ">=0":
