@@ -393,12 +393,20 @@ print("DONE", flush=True)
 """
 
 
-def test_nufft_never_sees_a_non_finite_coordinate():
-    pytest.importorskip("finufft")
+@pytest.mark.parametrize("jax_nufft", ["auto", "nufftax"])
+def test_nufft_never_sees_a_non_finite_coordinate(jax_nufft):
+    """``auto``: FINUFFT (Numba, array API) and jax-finufft (JAX on the CPU); ``nufftax``:
+    the JAX backend's GPU library, forced on the CPU (AUTOJAX_JAX_NUFFT)."""
+    pytest.importorskip("finufft" if jax_nufft == "auto" else "nufftax")
     names = [b for b in ("numba", "xp", "jax") if b in BACKENDS]
+    if jax_nufft == "nufftax":
+        names = [b for b in names if b == "jax"]
+    if not names:
+        pytest.skip("no backend with a NUFFT imports here")
     tests = str(Path(__file__).parent)
     script = textwrap.dedent(NUFFT_SCRIPT).format(tests=tests)
     env = dict(os.environ, AUTOJAX_DATA_SIZE=os.environ.get("AUTOJAX_DATA_SIZE", "128"))
+    env["AUTOJAX_JAX_NUFFT"] = jax_nufft
     run = subprocess.run(
         [sys.executable, "-c", script, *names],
         capture_output=True,
