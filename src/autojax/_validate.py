@@ -213,6 +213,13 @@ def _size_expr(text: str, token: str) -> str | int:
     return token
 
 
+def _size_value(item: str | int, env: Mapping[str, int]) -> int:
+    """The value of a size expression (checked AST) given the sizes ``env``."""
+    if isinstance(item, int):
+        return item
+    return eval(_tie_code(item), {"__builtins__": {}}, dict(env))  # noqa: S307 (checked AST)
+
+
 def _size_item(token: str) -> str | int:
     token = token.strip()
     if re.fullmatch(r"-?\d+", token):
@@ -748,18 +755,12 @@ class Checker:
             if lo is not None and hi is not None:
                 rng = f"[{lo}, {hi}{']' if decl.closed else ')'}"
                 out.append(("bounds", (lo, hi + 1 if decl.closed else hi), {"range": rng}))
-        env = {s: v[0] for s, v in sizes.items()}
-        if decl.columns and all(
-            isinstance(b, int) or _tie_names(b) <= env.keys() for pair in decl.columns for b in pair
-        ):
-            lo, hi = (
-                [
-                    b if isinstance(b, int) else eval(_tie_code(b), {"__builtins__": {}}, env)
-                    for b in c
-                ]  # noqa: S307 (checked AST)
-                for c in zip(*decl.columns)
-            )
-            out.append(("columns", (lo, hi), {"range": _columns_text(zip(lo, hi))}))
+        if decl.columns:
+            env = {s: v[0] for s, v in sizes.items()}
+            items = [b for pair in decl.columns for b in pair]
+            if all(isinstance(b, int) or _tie_names(b) <= env.keys() for b in items):
+                lo, hi = ([_size_value(b, env) for b in c] for c in zip(*decl.columns))
+                out.append(("columns", (lo, hi), {"range": _columns_text(zip(lo, hi))}))
         if decl.counts and values.get(decl.counts) is not None:
             target = values[decl.counts]
             out.append(("counts", (target, target.shape[1]), {"target": decl.counts}))
