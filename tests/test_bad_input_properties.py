@@ -11,7 +11,7 @@ every backend that the small dataset can call, and every declared argument:
   a ``ValueError`` or ``TypeError`` naming the kernel and the argument;
 - under ``jax.jit`` (JAX backend), each value rule must poison every floating result with
   NaN (never a finite value or -inf), or raise at trace time naming the argument (static
-  scalars).
+  scalars); a wrong number of axes or a wrong dtype must raise at trace time.
 
 Hypothesis chooses where the bad entry goes and which bad value (derandomized, a few
 examples each). The NUFFT crash class (the library seeing a NaN or inf coordinate) runs in
@@ -238,6 +238,31 @@ def _jitted(kernel):
         if parse_decl(t).scalar in ("int", "int2", "str") or a == "eps"
     ]
     return func, jax.jit(func, static_argnames=static)
+
+
+def _jit_shape_cases():
+    if "jax" not in BACKENDS:
+        return
+    for name, func in _public("jax"):
+        if _kwargs(func) is not None:
+            yield pytest.param(name, id=name)
+
+
+@pytest.mark.parametrize("kernel", list(_jit_shape_cases()))
+def test_jit_wrong_shape_or_dtype_raises_at_trace_time(kernel):
+    """Shapes and dtypes are static under jax.jit: every array argument with an extra axis
+    or the wrong dtype is refused while tracing, naming the kernel and the argument."""
+    func, jitted = _jitted(kernel)
+    good = _all_kwargs(func)
+    for arg, text in func.__autojax_decls__.items():
+        decl = parse_decl(text)
+        if not decl.is_array:
+            continue
+        for bad in (np.asarray(good[arg])[None], _wrong_type(decl, good[arg])):
+            with pytest.raises((ValueError, TypeError)) as info:
+                jitted(**dict(good, **{arg: bad}))
+            message = str(info.value)
+            assert kernel in message and f"'{arg}'" in message, message
 
 
 @pytest.mark.parametrize(("kernel", "rules"), list(_jit_cases()))
