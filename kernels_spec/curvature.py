@@ -21,7 +21,7 @@ COMPACT_ARGS = {
     "native_index_for_slim_index": "i8[M,2] in [0,N)",
     "pix_indexes_for_sub_slim_index": PIX,
     "pix_weights_for_sub_slim_index": "f8[M,B] finite",
-    "pixels": "int -> S",
+    "pixels": "int -> S >0",
 }
 #: F = T^T W T as a lattice sandwich: W from the compact form by offset, T from sparse rows
 LATTICE_W_T = dict(
@@ -56,7 +56,7 @@ KERNELS = [
             "w_tilde": "f8[M,M] finite",
             "pix_indexes_for_sub_slim_index": PIX,
             "pix_weights_for_sub_slim_index": "f8[M,B] finite",
-            "pixels": "int -> S",
+            "pixels": "int -> S >0",
         },
         returns="f8[M,S] finite",
         family="sparse_matmul",
@@ -78,7 +78,7 @@ KERNELS = [
             "w_tilde": "f8[M,M] finite",
             "pix_indexes_for_sub_slim_index": PIX,
             "pix_weights_for_sub_slim_index": "f8[M,B] finite",
-            "pixels": "int -> S",
+            "pixels": "int -> S >0",
         },
         returns="f8[S,S]",
         family="curvature_matrix",

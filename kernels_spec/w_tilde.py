@@ -10,11 +10,13 @@ noise-weighted dirty image (``exact``: the sum, a matrix-vector product per chun
 from codegen.kinds import Contraction, Dispatch, IndexMap, Nufft
 
 COMPACT_ARGS = {
-    "grid_size": "int -> N",
+    "grid_size": "int -> N >0",
     "noise_map_real": "f8[K] finite !=0",
     "uv_wavelengths": "f8[K,2] finite",
     "pixel_scale": "float finite >0",
 }
+#: the native (row, col) of each image pixel lies in the (Ry // 2, Rx // 2) box of the preload
+PRELOAD_NATIVE = "i8[M,2] in [0,Ry//2)x[0,Rx//2)"
 # d: the phase step of one pixel for one wavelength of baseline
 PIXEL_PHASE = {"d": "2 * pi * pixel_scale * pi / 648000"}
 
@@ -165,8 +167,12 @@ For pixels a, b with ``dr = row_a - row_b``, ``dc = col_a - col_b``:
 ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
 each axis (Python's negative indexing), written as the offset modulo the axis length so
 every backend reads it the same way. The native indices must lie in the preload's
-(Ny, Nx) crop, so that every offset is below Ny (Nx) in size.""",
-        args={"w_tilde_preload": "f8[Ry,Rx] finite", "native_index_for_slim_index": "i8[M,2]"},
+(Ny, Nx) = (Ry // 2, Rx // 2) crop, so that every offset is below Ny (Nx) in size (a
+declared rule: an index outside, or a preload of half the size, is refused).""",
+        args={
+            "w_tilde_preload": "f8[Ry,Rx] finite",
+            "native_index_for_slim_index": PRELOAD_NATIVE,
+        },
         returns="f8[M,M]",
         family="w_tilde",
         method="preload_expand",
@@ -210,7 +216,7 @@ Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: D
 (N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
 nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
 the peak) holds with five orders to spare.""",
-        args={**DIRTY_ARGS, "eps": "float"},
+        args={**DIRTY_ARGS, "eps": "float finite >0"},
         defaults={"eps": "1e-14"},
         returns="f8[M]",
         family="dirty_image",
@@ -233,7 +239,7 @@ with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Me
 ``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
 the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
 its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).""",
-        args={**DIRTY_ARGS, "method": "str", "eps": "float"},
+        args={**DIRTY_ARGS, "method": "str", "eps": "float finite >0"},
         defaults={"method": "'auto'", "eps": "1e-14"},
         returns="f8[M]",
         family="dirty_image",

@@ -107,6 +107,9 @@ from autojax._validate import Checker, parse_decl  # noqa: E402
         ("float finite >0", "flags", ("finite", ">0")),
         ("int2 >0", "flags", (">0",)),
         ("int -> S", "bind", "S"),
+        ("int -> S >0", "flags", (">0",)),
+        ("i8[M,2] in [0,Ry//2)x[0,Rx//2)", "columns", ((0, "Ry//2"), (0, "Rx//2"))),
+        ("i8[M,3] in [0,N)x[-1,S)x[0,2*N-1)", "columns", ((0, "N"), (-1, "S"), (0, "2*N-1"))),
     ],
 )
 def test_rule_declarations_parse(text, field, value):
@@ -125,6 +128,10 @@ def test_rule_declarations_parse(text, field, value):
         ("f8[N,W=W+1]", "itself"),
         ("f8[S] counts neighbors", "1-d i8"),
         ("f8[K] in [0,K)", "only i8"),
+        ("i8[M,3] in [0,N)x[0,N)", "last axis is the number of ranges"),
+        ("i8[M,K] in [0,N)x[0,N)", "last axis is the number of ranges"),
+        ("f8[M,2] in [0,N)x[0,N)", "one range per column"),
+        ("i8[M,2] in [0,N)x[0,N.x)", "bad bound"),
     ],
 )
 def test_bad_rule_declaration_is_refused(text, words):
@@ -142,6 +149,7 @@ def test_bad_rule_declaration_is_refused(text, words):
         ({"rows": "i8[T,P]", "sizes": "i8[S] counts rows"}, "has S rows but 'rows' has T"),
         ({"w": "f8[N,W=2*Q-1]"}, "uses size Q"),
         ({"idx": "i8[M] in [0,S)"}, "uses size S"),
+        ({"idx": "i8[M,2] in [0,R//2)x[0,N)"}, "uses size N, R"),
     ],
 )
 def test_inconsistent_declarations_are_refused(decls, words):
@@ -193,3 +201,36 @@ def test_original_declares_the_rules_of_the_specs():
             assert _rules(mine[arg]) == _rules(spec[arg]), (name, arg, mine[arg], spec[arg])
             compared += 1
     assert compared > 20
+
+
+def test_per_column_ranges_name_the_column_eagerly_and_under_jit():
+    """``in [lo,hi)x[lo,hi)``: each column of the last axis against its own range."""
+    checker = Checker("k", {"p": "f8[Ry,Rx]", "idx": "i8[M,2] in [0,Ry//2)x[0,Rx//2)"})
+    preload = np.zeros((6, 8))
+    assert (
+        parse_decl("i8[M,2] in [0,Ry//2)x[0,Rx//2)")
+        .describe()
+        .endswith("values in [0, Ry//2) x [0, Rx//2) (one range per column)")
+    )
+    checker({"p": preload, "idx": np.array([[2, 3], [0, 0]])})
+    for idx, column, bad in (
+        ([[2, 4], [0, 0]], 1, 4),
+        ([[0, 0], [3, 1]], 0, 3),
+        ([[0, -1]], 1, -1),
+    ):
+        with pytest.raises(
+            ValueError, match=rf"'idx' holds {bad} in column {column}, .*\[0, 3\) x \[0, 4\)"
+        ):
+            checker({"p": preload, "idx": np.array(idx)})
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+
+    from autojax._validate import validated
+
+    @validated(convert="jax", p="f8[Ry,Rx]", idx="i8[M,2] in [0,Ry//2)x[0,Rx//2)")
+    def total(p, idx):
+        return jnp.sum(p[idx[:, 0], idx[:, 1]]) + 1.0
+
+    step = jax.jit(total)
+    assert float(step(jnp.asarray(preload), jnp.asarray([[2, 3]]))) == 1.0
+    assert np.isnan(float(step(jnp.asarray(preload), jnp.asarray([[2, 4]]))))

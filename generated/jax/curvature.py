@@ -91,7 +91,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def _w_tilde_matmul_sparse_mapping_matrix_from(
     w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
@@ -109,7 +109,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -139,7 +139,7 @@ def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
     w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
@@ -157,7 +157,7 @@ def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -232,7 +232,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def _w_compact_matmul_sparse_mapping_matrix_from(
     w_compact,
@@ -256,7 +256,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -299,7 +299,7 @@ def _curvature_matrix_via_w_compact_two_pass_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_two_pass_from(
     w_compact,
@@ -323,7 +323,7 @@ def curvature_matrix_via_w_compact_two_pass_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -388,7 +388,7 @@ def _curvature_matrix_via_w_compact_fft_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_fft_from(
     w_compact,
@@ -418,7 +418,7 @@ def curvature_matrix_via_w_compact_fft_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -474,7 +474,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
     method="str",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
@@ -504,7 +504,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
     method
         str
 
@@ -590,7 +590,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
     w_compact,
@@ -616,7 +616,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -655,7 +655,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO(
     w_compact,
@@ -679,7 +679,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from_BCOO(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------

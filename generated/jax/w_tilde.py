@@ -221,7 +221,7 @@ def _w_compact_curvature_interferometer_exact_from_impl(
 
 @validated(
     convert="jax",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -242,7 +242,7 @@ def w_compact_curvature_interferometer_exact_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -262,7 +262,7 @@ def w_compact_curvature_interferometer_exact_from(
 
 
 @partial(jax.jit, static_argnames=["grid_size", "eps"])
-def _w_compact_curvature_interferometer_nufft_from_impl(
+def _w_compact_curvature_interferometer_nufft_from_impl_jit(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
 ):
     N = grid_size
@@ -275,12 +275,21 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
 
+    def _raw_points(k):
+        # the points of the visibilities k (an index array), as computed (maybe not finite)
+        return (
+            jnp.broadcast_to(-d * uv_wavelengths[k, 1], k.shape).astype(jnp.float64),
+            jnp.broadcast_to(d * uv_wavelengths[k, 0], k.shape).astype(jnp.float64),
+        )
+
     def _terms(k):
-        # folded points and complex weights of the visibilities k (an index array)
-        _x0 = jnp.broadcast_to(-d * uv_wavelengths[k, 1], k.shape).astype(jnp.float64)
-        _x0 = _x0 - 2 * jnp.pi * jnp.floor((_x0 + jnp.pi) / (2 * jnp.pi))
-        _x1 = jnp.broadcast_to(d * uv_wavelengths[k, 0], k.shape).astype(jnp.float64)
-        _x1 = _x1 - 2 * jnp.pi * jnp.floor((_x1 + jnp.pi) / (2 * jnp.pi))
+        # folded points and complex weights of the visibilities k (an index array); a
+        # non-finite point becomes 0 (the library must never see one; the result is
+        # poisoned below) and the fold is clipped to [-pi, pi] against rounding
+        _x0, _x1 = (
+            jnp.clip(_x - 2 * jnp.pi * jnp.floor((_x + jnp.pi) / (2 * jnp.pi)), -jnp.pi, jnp.pi)
+            for _x in (jnp.where(jnp.isfinite(_x), _x, 0.0) for _x in _raw_points(k))
+        )
         return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
 
     def _with_jax_finufft():
@@ -314,6 +323,10 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
         _f = _branches[_plan["default"]]()
     else:
         _f = lax.platform_dependent(**{p: _branches[lib] for p, lib in _plan.items()})
+    if _total:
+        # a non-finite point (NaN or inf input, or an overflow) makes the result NaN
+        _x0, _x1 = _raw_points(jnp.arange(_total))
+        _f = _f * jnp.where(jnp.all(jnp.isfinite(_x0)) & jnp.all(jnp.isfinite(_x1)), 1.0, jnp.nan)
     _f = _f[
         _lo0 + _half0 : _lo0 + _half0 + (N),
         _lo1 + _half1 : _lo1 + _half1 + (2 * N - 1),
@@ -321,9 +334,30 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
     return _f.real
 
 
+def _w_compact_curvature_interferometer_nufft_from_impl(
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
+):
+    # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
+    # input): a ValueError before any library sees them; traced ones are replaced by 0 and
+    # the result poisoned in the jitted part
+    N = grid_size
+    K = noise_map_real.shape[0]
+    d = 2 * jnp.pi * pixel_scale * jnp.pi / 648000
+    k = jnp.arange(K)
+    _runtime.refuse_non_finite(
+        "w_compact_curvature_interferometer_nufft_from",
+        "points",
+        jnp.broadcast_to(-d * uv_wavelengths[k, 1], k.shape),
+        jnp.broadcast_to(d * uv_wavelengths[k, 0], k.shape),
+    )
+    return _w_compact_curvature_interferometer_nufft_from_impl_jit(
+        grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
+    )
+
+
 @validated(
     convert="jax",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -346,7 +380,7 @@ def w_compact_curvature_interferometer_nufft_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -398,7 +432,7 @@ def _w_compact_curvature_interferometer_from_impl(
 
 @validated(
     convert="jax",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -421,7 +455,7 @@ def w_compact_curvature_interferometer_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -508,14 +542,19 @@ def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)
     ).astype(jnp.float64)
 
 
-@validated(convert="jax", w_tilde_preload="f8[Ry,Rx] finite", native_index_for_slim_index="i8[M,2]")
+@validated(
+    convert="jax",
+    w_tilde_preload="f8[Ry,Rx] finite",
+    native_index_for_slim_index="i8[M,2] in [0,Ry//2)x[0,Rx//2)",
+)
 def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
 
     ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
     each axis (Python's negative indexing), written as the offset modulo the axis length so
     every backend reads it the same way. The native indices must lie in the preload's
-    (Ny, Nx) crop, so that every offset is below Ny (Nx) in size.
+    (Ny, Nx) = (Ry // 2, Rx // 2) crop, so that every offset is below Ny (Nx) in size (a
+    declared rule: an index outside, or a preload of half the size, is refused).
 
     Method: ``preload_expand`` (family ``w_tilde``).
 
@@ -524,7 +563,7 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     w_tilde_preload
         float64 array of shape (Ry, Rx), finite
     native_index_for_slim_index
-        int64 array of shape (M, 2)
+        int64 array of shape (M, 2), values in [0, Ry//2) x [0, Rx//2) (one range per column)
 
     Returns
     -------
@@ -643,10 +682,30 @@ def _dirty_image_nufft_from_impl_jit(
     _total = K
     _count = M
 
+    def _raw_sources(k):
+        # coordinates of the visibilities k (an index array), as computed (maybe not finite)
+        return (
+            jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape).astype(jnp.float64),
+            jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape).astype(jnp.float64),
+        )
+
+    def _raw_targets():
+        i = jnp.arange(_count)
+        return (
+            jnp.broadcast_to(grid_radians_slim[i, 1], (_count,)).astype(jnp.float64),
+            jnp.broadcast_to(grid_radians_slim[i, 0], (_count,)).astype(jnp.float64),
+        )
+
+    # the library must never see a non-finite coordinate, nor extents whose fine grid
+    # cannot be allocated (both crash the process): then every coordinate is replaced by 0
+    # and the result poisoned below
+    _ok = jnp.asarray(True)
+    if _total and _count:
+        _ok = _runtime.type3_coordinates_ok(jnp, _raw_sources(jnp.arange(_total)), _raw_targets())
+
     def _sources(k):
         # coordinates and complex weights of the visibilities k (an index array)
-        _x0 = jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape).astype(jnp.float64)
-        _x1 = jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape).astype(jnp.float64)
+        _x0, _x1 = (jnp.where(_ok & jnp.isfinite(_x), _x, 0.0) for _x in _raw_sources(k))
         return (
             _x0,
             _x1,
@@ -658,9 +717,7 @@ def _dirty_image_nufft_from_impl_jit(
         )
 
     def _targets():
-        i = jnp.arange(_count)
-        _s0 = jnp.broadcast_to(grid_radians_slim[i, 1], (_count,)).astype(jnp.float64)
-        _s1 = jnp.broadcast_to(grid_radians_slim[i, 0], (_count,)).astype(jnp.float64)
+        _s0, _s1 = (jnp.where(_ok & jnp.isfinite(_s), _s, 0.0) for _s in _raw_targets())
         return _s0, _s1
 
     def _with_jax_finufft():
@@ -698,28 +755,30 @@ def _dirty_image_nufft_from_impl_jit(
             _f = _branches[_plan["default"]]()
         else:
             _f = lax.platform_dependent(**{p: _branches[lib] for p, lib in _plan.items()})
+        _f = _f * jnp.where(_ok, 1.0, jnp.nan)
     return _f.real
 
 
 def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps):
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    k = jnp.arange(K)
+    i = jnp.arange(M)
+    _points = [
+        jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape),
+        jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape),
+    ]
+    _targets = [
+        jnp.broadcast_to(grid_radians_slim[i, 1], i.shape),
+        jnp.broadcast_to(grid_radians_slim[i, 0], i.shape),
+    ]
+    # concrete coordinates that are not finite or too far apart: a ValueError before any
+    # library sees them (traced ones are replaced and the result poisoned in the jitted part)
+    _runtime.refuse_bad_type3("dirty_image_nufft_from", _points, _targets)
     _grid = None
     if "nufftax" in _runtime.jax_type3_plan("dirty_image_nufft_from", True).values():
         # nufftax's fine grid from the extents of the points and targets (when concrete)
-        K = visibilities.shape[0]
-        M = grid_radians_slim.shape[0]
-        k = jnp.arange(K)
-        i = jnp.arange(M)
-        _grid = _runtime.nufftax_type3_grid(
-            eps,
-            [
-                jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 0], k.shape),
-                jnp.broadcast_to(2 * jnp.pi * uv_wavelengths[k, 1], k.shape),
-            ],
-            [
-                jnp.broadcast_to(grid_radians_slim[i, 1], i.shape),
-                jnp.broadcast_to(grid_radians_slim[i, 0], i.shape),
-            ],
-        )
+        _grid = _runtime.nufftax_type3_grid(eps, _points, _targets)
     return _dirty_image_nufft_from_impl_jit(
         visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=_grid
     )
@@ -731,7 +790,7 @@ def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_r
     noise_map="c16[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     grid_radians_slim="f8[M,2] finite",
-    eps="float",
+    eps="float finite >0",
 )
 def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
     """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
@@ -761,7 +820,7 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     grid_radians_slim
         float64 array of shape (M, 2), finite
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
@@ -809,7 +868,7 @@ def _dirty_image_from_impl(
     uv_wavelengths="f8[K,2] finite",
     grid_radians_slim="f8[M,2] finite",
     method="str",
-    eps="float",
+    eps="float finite >0",
 )
 def dirty_image_from(
     visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
@@ -837,7 +896,7 @@ def dirty_image_from(
     method
         str
     eps
-        float
+        float, finite, positive
 
     Returns
     -------

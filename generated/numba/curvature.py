@@ -66,7 +66,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def _w_tilde_matmul_sparse_mapping_matrix_from(
     w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
@@ -84,7 +84,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -112,7 +112,7 @@ def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
     w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
@@ -130,7 +130,7 @@ def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -184,7 +184,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def _w_compact_matmul_sparse_mapping_matrix_from(
     w_compact,
@@ -208,7 +208,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -249,7 +249,7 @@ def _curvature_matrix_via_w_compact_two_pass_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_two_pass_from(
     w_compact,
@@ -273,7 +273,7 @@ def curvature_matrix_via_w_compact_two_pass_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -418,7 +418,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_conv_from(
     w_compact,
@@ -448,7 +448,7 @@ def curvature_matrix_via_w_compact_conv_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -510,7 +510,7 @@ def _curvature_matrix_via_w_compact_fft_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_fft_from(
     w_compact,
@@ -540,7 +540,7 @@ def curvature_matrix_via_w_compact_fft_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -602,7 +602,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
     method="str",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
@@ -632,7 +632,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
     method
         str
 
@@ -703,7 +703,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
     w_compact,
@@ -729,7 +729,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------

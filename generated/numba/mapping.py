@@ -34,7 +34,7 @@ def _mapping_matrix_from_impl(
     convert="numpy",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels):
     """Dense (M, S) mapping matrix T: ``T[m, pix[m, b]] += weight[m, b]`` over each row's valid entries.
@@ -48,7 +48,7 @@ def mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -110,7 +110,7 @@ def _sparse_mapping_matrix_transpose_matmul_impl(
     matrix="f8[M,C] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def sparse_mapping_matrix_transpose_matmul(
     matrix, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
@@ -128,7 +128,7 @@ def sparse_mapping_matrix_transpose_matmul(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------

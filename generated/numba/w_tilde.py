@@ -199,7 +199,7 @@ def _w_compact_curvature_interferometer_exact_from_impl(
 
 @validated(
     convert="numpy",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -220,7 +220,7 @@ def w_compact_curvature_interferometer_exact_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -262,11 +262,12 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
     _x0 = np.ascontiguousarray(
         np.broadcast_to(-d * uv_wavelengths[k, 1], (_total,)), dtype=np.float64
     )
-    _x0 = _x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi))
     _x1 = np.ascontiguousarray(
         np.broadcast_to(d * uv_wavelengths[k, 0], (_total,)), dtype=np.float64
     )
-    _x1 = _x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi))
+    _runtime.refuse_non_finite("w_compact_curvature_interferometer_nufft_from", "points", _x0, _x1)
+    _x0 = np.clip(_x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
+    _x1 = np.clip(_x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _c = np.ascontiguousarray(
         np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
     )
@@ -289,7 +290,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
 
 @validated(
     convert="numpy",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -312,7 +313,7 @@ def w_compact_curvature_interferometer_nufft_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -363,7 +364,7 @@ def _w_compact_curvature_interferometer_from_impl(
 
 @validated(
     convert="numpy",
-    grid_size="int -> N",
+    grid_size="int -> N >0",
     noise_map_real="f8[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     pixel_scale="float finite >0",
@@ -386,7 +387,7 @@ def w_compact_curvature_interferometer_from(
     Parameters
     ----------
     grid_size
-        int (= N)
+        int (= N), positive
     noise_map_real
         float64 array of shape (K,), finite, non-zero
     uv_wavelengths
@@ -472,7 +473,9 @@ def _w_tilde_via_preload_from_impl(w_tilde_preload, native_index_for_slim_index)
 
 
 @validated(
-    convert="numpy", w_tilde_preload="f8[Ry,Rx] finite", native_index_for_slim_index="i8[M,2]"
+    convert="numpy",
+    w_tilde_preload="f8[Ry,Rx] finite",
+    native_index_for_slim_index="i8[M,2] in [0,Ry//2)x[0,Rx//2)",
 )
 def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     """Expand the upstream preload, (2Ny, 2Nx), to the dense (M, M) W-tilde.
@@ -480,7 +483,8 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     ``W[a,b] = P[row_b - row_a, col_b - col_a]`` with negative offsets stored from the end of
     each axis (Python's negative indexing), written as the offset modulo the axis length so
     every backend reads it the same way. The native indices must lie in the preload's
-    (Ny, Nx) crop, so that every offset is below Ny (Nx) in size.
+    (Ny, Nx) = (Ry // 2, Rx // 2) crop, so that every offset is below Ny (Nx) in size (a
+    declared rule: an index outside, or a preload of half the size, is refused).
 
     Method: ``preload_expand`` (family ``w_tilde``).
 
@@ -489,7 +493,7 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     w_tilde_preload
         float64 array of shape (Ry, Rx), finite
     native_index_for_slim_index
-        int64 array of shape (M, 2)
+        int64 array of shape (M, 2), values in [0, Ry//2) x [0, Rx//2) (one range per column)
 
     Returns
     -------
@@ -611,6 +615,7 @@ def _dirty_image_nufft_from_impl(
     _s1 = np.ascontiguousarray(
         np.broadcast_to(grid_radians_slim[i, 0], (_count,)), dtype=np.float64
     )
+    _runtime.refuse_bad_type3("dirty_image_nufft_from", [_x0, _x1], [_s0, _s1])
     _c = np.ascontiguousarray(
         np.broadcast_to(
             xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
@@ -638,7 +643,7 @@ def _dirty_image_nufft_from_impl(
     noise_map="c16[K] finite !=0",
     uv_wavelengths="f8[K,2] finite",
     grid_radians_slim="f8[M,2] finite",
-    eps="float",
+    eps="float finite >0",
 )
 def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14):
     """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
@@ -668,7 +673,7 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     grid_radians_slim
         float64 array of shape (M, 2), finite
     eps
-        float
+        float, finite, positive
 
     Returns
     -------
@@ -716,7 +721,7 @@ def _dirty_image_from_impl(
     uv_wavelengths="f8[K,2] finite",
     grid_radians_slim="f8[M,2] finite",
     method="str",
-    eps="float",
+    eps="float finite >0",
 )
 def dirty_image_from(
     visibilities, noise_map, uv_wavelengths, grid_radians_slim, method="auto", eps=1e-14
@@ -744,7 +749,7 @@ def dirty_image_from(
     method
         str
     eps
-        float
+        float, finite, positive
 
     Returns
     -------

@@ -56,7 +56,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from_impl(
     w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def _w_tilde_matmul_sparse_mapping_matrix_from(
     w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
@@ -74,7 +74,7 @@ def _w_tilde_matmul_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -103,7 +103,7 @@ def _curvature_matrix_via_w_wilde_sparse_mapping_matrix_from_impl(
     w_tilde="f8[M,M] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
@@ -121,7 +121,7 @@ def curvature_matrix_via_w_wilde_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -158,7 +158,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def _w_compact_matmul_sparse_mapping_matrix_from(
     w_compact,
@@ -182,7 +182,7 @@ def _w_compact_matmul_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -229,7 +229,7 @@ def _curvature_matrix_via_w_compact_two_pass_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_two_pass_from(
     w_compact,
@@ -253,7 +253,7 @@ def curvature_matrix_via_w_compact_two_pass_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -321,7 +321,7 @@ def _curvature_matrix_via_w_compact_fft_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
 )
 def curvature_matrix_via_w_compact_fft_from(
     w_compact,
@@ -351,7 +351,7 @@ def curvature_matrix_via_w_compact_fft_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
 
     Returns
     -------
@@ -406,7 +406,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
     native_index_for_slim_index="i8[M,2] in [0,N)",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
     method="str",
 )
 def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
@@ -436,7 +436,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     pix_weights_for_sub_slim_index
         float64 array of shape (M, B), finite
     pixels
-        int (= S)
+        int (= S), positive
     method
         str
 

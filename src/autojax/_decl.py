@@ -9,6 +9,7 @@ input checks of every backend (:mod:`autojax._validate`) read:
 ``"f8[N,W=2*N-1]"``                    axis size W bound here *and* tied to other sizes
 ``"c16[K]"``                           complex128 array (a real array is refused)
 ``"i8[M,B] in [-1,S)"``                int64 array whose values lie in [-1, S)
+``"i8[M,2] in [0,Ry//2)x[0,Rx//2)"``   one half-open range per column (size expressions)
 ``"i8[S] in [0,P] counts neighbors"``  values in [0, P] (closed), and ``value[i]`` equals the
                                        number of entries of ``neighbors[i]`` before its
                                        first negative one (the -1 that ends the row)
@@ -61,6 +62,9 @@ _FLAGS_FOR = {
 }
 _HEAD_RE = re.compile(r"^(?P<dtype>f8|i8|c16|b1)\[(?P<shape>[^\]]*)\](?P<rest>.*)$")
 _BOUNDS_RE = re.compile(r"^in\s*\[\s*(?P<lo>-?\w+)\s*,\s*(?P<hi>-?\w+)\s*(?P<close>[\)\]])")
+#: one range per column of the last axis: ``in [lo,hi)x[lo,hi)...``, items size expressions
+_COLUMNS_RE = re.compile(r"^in\s*(?P<ranges>\[[^\]\)]*\)(?:\s*x\s*\[[^\]\)]*\))+)")
+_RANGE_RE = re.compile(r"\[\s*(?P<lo>[^,]+?)\s*,\s*(?P<hi>[^\)]+?)\s*\)")
 _COUNTS_RE = re.compile(r"^counts\s+(?P<target>[A-Za-z_]\w*)")
 _SCALAR_RE = re.compile(
     r"^(?P<kind>int2|float2|int|float|str|any)(?:\s*->\s*(?P<bind>[A-Za-z_]\w*))?(?P<rest>.*)$"
@@ -95,6 +99,8 @@ class Decl:
     counts: str | None = None  # argument whose rows this array counts (up to the first -1)
     flags: tuple[str, ...] = ()  # value rules: finite, >0, >=0, !=0, re==im
     ties: tuple[tuple[str, str], ...] = ()  # (symbol, expression of other sizes)
+    #: per column of the last axis, a half-open range [lo, hi) of size expressions
+    columns: tuple[tuple[str | int, str | int], ...] | None = None
 
     @property
     def is_array(self) -> bool:
@@ -103,7 +109,7 @@ class Decl:
     @property
     def has_rules(self) -> bool:
         """Whether values (not only shapes) are checked."""
-        return bool(self.bounds or self.counts or self.flags)
+        return bool(self.bounds or self.columns or self.counts or self.flags)
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -113,6 +119,8 @@ class Decl:
         items += [self.bind] if self.bind else []
         for _, expr in self.ties:
             items += sorted(_tie_names(expr))
+        for item in (i for pair in self.columns or () for i in pair):
+            items += sorted(_tie_names(item)) if isinstance(item, str) else []
         for item in items:
             if isinstance(item, str) and item not in out:
                 out.append(item)
@@ -132,6 +140,8 @@ class Decl:
                 text += (
                     f", values in [{self.bounds[0]}, {self.bounds[1]}{']' if self.closed else ')'}"
                 )
+            if self.columns:
+                text += ", values in " + _columns_text(self.columns) + " (one range per column)"
             if self.counts:
                 text += f", counting the entries of each row of {self.counts} before its first -1"
         else:
@@ -157,6 +167,31 @@ FLAG_WORDS = {
     "!=0": "non-zero",
     "re==im": "real part equal to imaginary part",
 }
+
+
+def _columns_text(columns) -> str:
+    return " x ".join(f"[{lo}, {hi})" for lo, hi in columns)
+
+
+def _size_expr(text: str, token: str) -> str | int:
+    """A bound of a column range: an integer, or a size expression (symbols, + - * //)."""
+    token = token.strip()
+    if re.fullmatch(r"-?\d+", token):
+        return int(token)
+    try:
+        _tie_code(token)
+    except (SyntaxError, ValueError):
+        raise ValueError(
+            f"declaration {text!r}: bad bound {token!r} (sizes, integers, + - * // only)"
+        ) from None
+    return token
+
+
+def _size_value(item: str | int, env: Mapping[str, int]) -> int:
+    """The value of a size expression (checked AST) given the sizes ``env``."""
+    if isinstance(item, int):
+        return item
+    return eval(_tie_code(item), {"__builtins__": {}}, dict(env))  # noqa: S307 (checked AST)
 
 
 def _size_item(token: str) -> str | int:
@@ -237,8 +272,18 @@ def parse_decl(text: str) -> Decl:
                 except ValueError as exc:
                     raise ValueError(f"declaration {text!r}: {exc}") from None
         rest = m.group("rest").strip()
-        bounds, closed, counts = None, False, None
-        b = _BOUNDS_RE.match(rest)
+        bounds, closed, counts, columns = None, False, None, None
+        cols = _COLUMNS_RE.match(rest)
+        if cols:
+            ranges = _RANGE_RE.findall(cols.group("ranges"))
+            if dtype != "i8" or not isinstance(shape[-1], int) or shape[-1] != len(ranges):
+                raise ValueError(
+                    f"declaration {text!r}: one range per column needs an i8 array whose last "
+                    f"axis is the number of ranges ({len(ranges)})"
+                )
+            columns = tuple((_size_expr(text, lo), _size_expr(text, hi)) for lo, hi in ranges)
+            rest = rest[cols.end() :].strip()
+        b = None if cols else _BOUNDS_RE.match(rest)
         if b:
             if dtype != "i8":
                 raise ValueError(f"declaration {text!r}: only i8 arrays take value bounds")
@@ -264,6 +309,7 @@ def parse_decl(text: str) -> Decl:
             counts=counts,
             flags=flags,
             ties=tuple(ties),
+            columns=columns,
         )
     m = _SCALAR_RE.match(text)
     if m and (not m.group("rest") or m.group("rest")[0].isspace()):
@@ -291,6 +337,8 @@ def check_decls(decls: Mapping[str, Decl]) -> None:
             bound.add(decl.bind)
     for name, decl in decls.items():
         used = {b for b in decl.bounds or () if isinstance(b, str)} | decl.tie_symbols
+        for item in (i for pair in decl.columns or () for i in pair):
+            used |= _tie_names(item) if isinstance(item, str) else set()
         unknown = sorted(used - bound)
         if unknown:
             raise ValueError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 
 #: elements one vectorised temporary may hold in a reduction (index space x chunk of the
@@ -200,6 +201,80 @@ def jax_type3_plan(kernel: str, have_grid: bool) -> dict[str, str]:
         "extents of the points and targets, but they are traced (inside jax.jit). Call it "
         "outside jax.jit, use jax-finufft on the CPU, or method='exact'."
     )
+
+
+def refuse_non_finite(kernel: str, what: str, *coordinates) -> None:
+    """Raise a ValueError when a NUFFT coordinate is NaN or inf (FINUFFT would crash the process).
+
+    The argument checks refuse non-finite input; a finite input can still overflow (a huge
+    pixel scale or baseline), and no NUFFT library may ever see the result. Traced
+    coordinates pass (the JAX kernels replace them by 0 and poison the result).
+    """
+    import numpy as np
+
+    if any("Tracer" in type(x).__name__ for x in coordinates):
+        return  # traced: the jitted kernel replaces them and poisons its result
+    for axis, x in enumerate(coordinates):
+        x = np.asarray(x)
+        bad = ~np.isfinite(x)
+        if bad.any():
+            raise ValueError(
+                f"{kernel}: NUFFT {what} along axis {axis} hold {float(x[bad][0])} at index "
+                f"{int(np.argmax(bad))}; they must be finite (the inputs are finite, so the "
+                "coordinates overflowed: check the scale of uv_wavelengths, pixel_scale, the grid)"
+            )
+
+
+#: the most points a type-3 NUFFT's fine grid may have (AUTOJAX_NUFFT_MAX_GRID; 2**30
+#: complex128 points are 16 GiB): beyond it FINUFFT fails to allocate and jax-finufft
+#: aborts the process. A dirty image near Nyquist sampling needs about (2 N)**2 for an
+#: N x N image; far larger extents mean bad input (a wrong unit), or a job for 'exact'.
+NUFFT_MAX_GRID = int(os.environ.get("AUTOJAX_NUFFT_MAX_GRID", 2**30))
+
+
+def type3_grid_points(xp, points, targets):
+    """An estimate of a 2-D type-3 NUFFT's fine grid, from the half-extents of its points
+    and targets (FINUFFT: ``2 sigma X S / pi`` per axis with ``sigma = 2``, plus the spread)."""
+    total = 1.0
+    for x, s in zip(points, targets):
+        half_x = (xp.max(x) - xp.min(x)) / 2
+        half_s = (xp.max(s) - xp.min(s)) / 2
+        total = total * (4 * half_x * half_s / math.pi + 32)
+    return total
+
+
+def type3_coordinates_ok(xp, points, targets):
+    """0-d boolean: every coordinate finite and the fine grid within :data:`NUFFT_MAX_GRID`."""
+    ok = xp.asarray(True)
+    for a in (*points, *targets):
+        ok = ok & xp.all(xp.isfinite(a))
+    size = type3_grid_points(xp, points, targets)
+    return ok & (xp.where(ok, size, 0.0) <= NUFFT_MAX_GRID)
+
+
+def refuse_bad_type3(kernel: str, points, targets) -> None:
+    """Raise a ValueError when concrete type-3 coordinates could crash the NUFFT library:
+    NaN or inf (only an overflow gives them: the argument checks refuse non-finite input),
+    or extents whose fine grid exceeds :data:`NUFFT_MAX_GRID`. Traced coordinates pass
+    (the jitted kernel replaces them and poisons its result)."""
+    import numpy as np
+
+    if any("Tracer" in type(a).__name__ for a in (*points, *targets)):
+        return
+    points = [np.asarray(a) for a in points]
+    targets = [np.asarray(a) for a in targets]
+    if any(a.size == 0 for a in (*points, *targets)):
+        return
+    refuse_non_finite(kernel, "points", *points)
+    refuse_non_finite(kernel, "targets", *targets)
+    size = float(type3_grid_points(np, points, targets))
+    if size > NUFFT_MAX_GRID:
+        raise ValueError(
+            f"{kernel}: the extents of uv_wavelengths and grid_radians_slim need a NUFFT fine "
+            f"grid of about {size:.3g} points, more than the {NUFFT_MAX_GRID} allowed "
+            "(AUTOJAX_NUFFT_MAX_GRID); check their units (wavelengths, radians) or use "
+            "method='exact'"
+        )
 
 
 def nufftax_type3_grid(eps: float, points, targets) -> tuple[int, int] | None:

@@ -36,7 +36,10 @@ from ._decl import (  # noqa: F401  (the grammar, re-exported for callers of _va
     FLAG_WORDS,
     FLAGS,
     Decl,
+    _columns_text,
+    _size_value,
     _tie_code,
+    _tie_names,
     check_decls,
     parse_decl,
 )
@@ -58,8 +61,30 @@ _PAIR_ITEM = {"int2": "int", "float2": "float"}
 
 
 def _is_traced(x) -> bool:
-    """True for JAX tracers: their values cannot be inspected."""
-    return "Tracer" in type(x).__name__
+    """True for JAX tracers (and JAX sparse arrays holding them): their values cannot be inspected."""
+    name = type(x).__name__
+    if name in _SPARSE_NAMES and _is_jax_sparse(x):
+        name = type(x.data).__name__
+    return "Tracer" in name
+
+
+#: class names of the ``jax.experimental.sparse`` arrays
+_SPARSE_NAMES = frozenset({"BCOO", "BCSR"})
+
+
+def _is_jax_sparse(x) -> bool:
+    """A ``jax.experimental.sparse`` array (BCOO, BCSR), accepted where the JAX backend
+    declares a dense float array: its shape and dtype are checked as a dense array's."""
+    kind = type(x)
+    return kind.__name__ in _SPARSE_NAMES and kind.__module__.startswith("jax.experimental.sparse")
+
+
+def _rule_values(value, rules):
+    """The array the value rules read: a JAX sparse array's stored entries when only
+    ``finite`` is asked (its implicit zeros are finite), else its dense form."""
+    if not _is_jax_sparse(value):
+        return value
+    return value.data if all(rule == "finite" for rule, _, _ in rules) else value.todense()
 
 
 # ------------------------------------------------------------------------------ value rules
@@ -73,6 +98,7 @@ def _is_traced(x) -> bool:
 
 _RULE_MESSAGES = {
     "bounds": "holds {bad}, outside the valid range {range}",
+    "columns": "holds {bad} in column {column}, outside its valid range (of {range})",
     "counts": (
         "says {got} at row {row}, but row {row} of '{target}' has {want} entries before its "
         "first -1 (they must agree)"
@@ -124,10 +150,18 @@ def _bad_mask(xp, rule, flat):
     raise AssertionError(rule)
 
 
+def _columns_bad(xp, value, extra):
+    """Flat: where a value lies outside its column's range (``extra``: lows, highs)."""
+    lo, hi = (xp.asarray(e, dtype=value.dtype) for e in extra)
+    return xp.reshape((value < lo) | (value >= hi), (-1,))
+
+
 def _rule_ok(xp, rule, value, extra):
     if rule == "bounds":
         lo, hi = extra
         return (xp.min(value) >= lo) & (xp.max(value) < hi)
+    if rule == "columns":
+        return ~xp.any(_columns_bad(xp, value, extra))
     if rule == "counts":
         target, width = extra
         return xp.all(value == _counts_of(xp, target, width))
@@ -169,6 +203,9 @@ def _rule_detail(xp, rule, value, extra) -> dict:
         want = _counts_of(xp, target, width)
         row = _first(xp, value != want)
         return {"row": row, "got": value[row], "want": want[row]}
+    if rule == "columns":
+        index = _first(xp, _columns_bad(xp, value, extra))
+        return {"bad": xp.reshape(value, (-1,))[index], "column": index % len(extra[0])}
     flat = xp.reshape(value, (-1,))
     index = _first(xp, _bad_mask(xp, rule, flat))
     return {"index": index, "bad": flat[index]}
@@ -264,7 +301,7 @@ class Checker:
                 self._fail(ValueError, name, f"must have 2 entries, got {len(items)}")
             base = parse_decl(_PAIR_ITEM[decl.scalar])
             items = tuple(self._check_scalar(name, base, item, sizes) for item in items)
-            if decl.flags and eager:
+            if decl.flags:  # concrete values always (a traced one is skipped: traced_valid)
                 for item in items:
                     self._scalar_rules(name, decl, item)
             return items
@@ -292,7 +329,7 @@ class Checker:
             if value < 0:
                 self._fail(ValueError, name, f"must be non-negative, got {value}")
             self._bind(decl.bind, value, name, sizes)
-        if decl.flags and eager:
+        if decl.flags:  # concrete values always, also beside traced arrays (at trace time)
             self._scalar_rules(name, decl, value)
         return value
 
@@ -322,6 +359,13 @@ class Checker:
 
     # ---------------------------------------------------------------------- arrays
     def _check_array(self, name, decl, value, sizes):
+        if _is_jax_sparse(value) and self.convert != "jax":
+            self._fail(
+                TypeError,
+                name,
+                f"must be a {decl.describe()}, got a JAX sparse {type(value).__name__}, which "
+                "only the JAX backend takes (call .todense() for this one)",
+            )
         if not hasattr(value, "shape") or not hasattr(value, "dtype"):
             if isinstance(value, (list, tuple)):
                 value = np.asarray(value)
@@ -387,6 +431,12 @@ class Checker:
             if lo is not None and hi is not None:
                 rng = f"[{lo}, {hi}{']' if decl.closed else ')'}"
                 out.append(("bounds", (lo, hi + 1 if decl.closed else hi), {"range": rng}))
+        if decl.columns:
+            env = {s: v[0] for s, v in sizes.items()}
+            items = [b for pair in decl.columns for b in pair]
+            if all(isinstance(b, int) or _tie_names(b) <= env.keys() for b in items):
+                lo, hi = ([_size_value(b, env) for b in c] for c in zip(*decl.columns))
+                out.append(("columns", (lo, hi), {"range": _columns_text(zip(lo, hi))}))
         if decl.counts and values.get(decl.counts) is not None:
             target = values[decl.counts]
             out.append(("counts", (target, target.shape[1]), {"target": decl.counts}))
@@ -396,8 +446,10 @@ class Checker:
     def _eager_rules(self, name, decl, value, sizes, values):
         if 0 in value.shape:
             return
+        rules = self._rules(name, decl, value, sizes, values)
+        value = _rule_values(value, rules)
         xp, host = _namespace(value)
-        for rule, extra, words in self._rules(name, decl, value, sizes, values):
+        for rule, extra, words in rules:
             if rule == "counts":
                 txp, target = _namespace(extra[0])
                 if txp is not xp:  # mixed namespaces: compare on the host
@@ -488,8 +540,9 @@ class Checker:
             value = arguments.get(name)
             if value is None or 0 in value.shape:
                 continue
-            value = jnp.asarray(value)
-            for rule, extra, words in self._rules(name, decl, value, sizes, arguments):
+            rules = self._rules(name, decl, value, sizes, arguments)
+            value = jnp.asarray(_rule_values(value, rules))
+            for rule, extra, words in rules:
                 if rule == "counts":
                     extra = (jnp.asarray(extra[0]), extra[1])
                 ok = _rule_ok(jnp, rule, value, extra)

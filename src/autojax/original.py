@@ -48,6 +48,8 @@ _jit = njit(cache=True, nogil=True)
 # specs): counts must agree with the -1 that ends each row they count
 PIX_SIZE = "i8[Msub] in [0,B] counts pix_indexes_for_sub_slim_index"
 SIZES = "i8[S] in [0,P] counts neighbors"
+#: the native (row, col) of each image pixel lies in the (Ry // 2, Rx // 2) box of the preload
+PRELOAD_NATIVE = "i8[M,2] in [0,Ry//2)x[0,Rx//2)"
 
 
 # --------------------------------------------------------------------------- geometry
@@ -238,25 +240,9 @@ def _w_tilde_via_preload(w_tilde_preload, native_index_for_slim_index):
     return w_tilde
 
 
-def _check_native_fits_preload(kernel, w_tilde_preload, native_index_for_slim_index):
-    ny, nx = w_tilde_preload.shape[0] // 2, w_tilde_preload.shape[1] // 2
-    if native_index_for_slim_index.size and (
-        native_index_for_slim_index.min() < 0
-        or native_index_for_slim_index[:, 0].max() >= ny
-        or native_index_for_slim_index[:, 1].max() >= nx
-    ):
-        raise ValueError(
-            f"{kernel}: argument 'native_index_for_slim_index' must hold (row, col) inside the "
-            f"({ny}, {nx}) box the preload was made for"
-        )
-
-
-@validated(w_tilde_preload="f8[Py,Px] finite", native_index_for_slim_index="i8[M,2]")
+@validated(w_tilde_preload="f8[Ry,Rx] finite", native_index_for_slim_index=PRELOAD_NATIVE)
 def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     """Expand the preload to the dense (M, M) W-tilde: ``W[a,b] = P[row_b-row_a, col_b-col_a]``."""
-    _check_native_fits_preload(
-        "w_tilde_via_preload_from", w_tilde_preload, native_index_for_slim_index
-    )
     return _w_tilde_via_preload(w_tilde_preload, native_index_for_slim_index)
 
 
@@ -267,7 +253,7 @@ def w_tilde_via_preload_from(w_tilde_preload, native_index_for_slim_index):
     pix_indexes_for_sub_slim_index="i8[Msub,B] in [-1,S)",
     pix_size_for_sub_slim_index=PIX_SIZE,
     pix_weights_for_sub_slim_index="f8[Msub,B] finite",
-    pixels="int -> S",
+    pixels="int -> S >0",
     total_mask_pixels="int -> M",
     slim_index_for_sub_slim_index="i8[Msub] in [0,M)",
     sub_fraction="f8[M] finite",
@@ -376,12 +362,12 @@ def _curvature_via_preload(
 
 
 @validated(
-    curvature_preload="f8[Py,Px] finite",
+    curvature_preload="f8[Ry,Rx] finite",
     pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
     pix_size_for_sub_slim_index=PIX_SIZE.replace("Msub", "M"),
     pix_weights_for_sub_slim_index="f8[M,B] finite",
-    native_index_for_slim_index="i8[M,2]",
-    pix_pixels="int -> S",
+    native_index_for_slim_index=PRELOAD_NATIVE,
+    pix_pixels="int -> S >0",
 )
 def curvature_matrix_via_w_tilde_curvature_preload_interferometer_from(
     curvature_preload,
@@ -392,8 +378,6 @@ def curvature_matrix_via_w_tilde_curvature_preload_interferometer_from(
     pix_pixels,
 ):
     """Curvature matrix straight from the preload: 4-deep loop over pixel pairs, then the diagonal."""
-    kernel = "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from"
-    _check_native_fits_preload(kernel, curvature_preload, native_index_for_slim_index)
     return _curvature_via_preload(
         curvature_preload,
         pix_indexes_for_sub_slim_index,
@@ -520,8 +504,8 @@ def log_likelihood_function_via_w_tilde_from(
 
 
 @validated(
-    w_tilde_preload="f8[Py,Px] finite",
-    native_index_for_slim_index="i8[M,2]",
+    w_tilde_preload="f8[Ry,Rx] finite",
+    native_index_for_slim_index=PRELOAD_NATIVE,
     **_LIKELIHOOD_DECLS,
 )
 def log_likelihood_function_via_w_compact_from(
