@@ -74,45 +74,48 @@ def worker(args: argparse.Namespace) -> list[dict]:
         like = Likelihood(Observation.from_dataset(problem), backend="jax", progress=False)
         like.precompute()
         step = jax.jit(Likelihood.log_evidence)
-        graph = (problem.neighbors, problem.neighbors_sizes)
-        mesh = None if devices == 1 else "auto"
         for b in args.batches:
-            pix, weights, coefficient = _walkers(problem, b)
-
-            def single():
-                return [
-                    step(like, pix[i], weights[i], *graph, coefficient[i]).block_until_ready()
-                    for i in range(b)
-                ]
-
-            def batch():
-                return like.log_evidence_batch(pix, weights, *graph, coefficient, mesh=mesh)
-
-            want = float(step(like, pix[0], weights[0], *graph, coefficient[0]))
-
-            def check(values):
-                error = abs(float(values[0]) - want) / abs(want)
-                if not error <= 1e-10:
-                    raise WrongAnswer(f"{name} b={b} D={devices}: relative error {error:.2e}")
-                return error
-
-            one = measure(single, check, rounds)
-            many = measure(batch, check, rounds)
-            rows.append(
-                {
-                    "preset": name,
-                    "devices": devices,
-                    "batch": b,
-                    "single_s": one.median_s,
-                    "batch_s": many.median_s,
-                    "batch_first_s": many.first_call_s,
-                    "single_per_s": b / one.median_s,
-                    "batch_per_s": b / many.median_s,
-                    "speedup": one.median_s / many.median_s,
-                }
-            )
+            rows.append(_row(name, problem, like, step, b, devices, rounds))
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return rows
+
+
+def _row(name, problem, like, step, b: int, devices: int, rounds: Rounds) -> dict:
+    """Time b single calls against one batch of b walkers."""
+    pix, weights, coefficient = _walkers(problem, b)
+    graph = (problem.neighbors, problem.neighbors_sizes)
+    mesh = None if devices == 1 else "auto"
+
+    def single():
+        return [
+            step(like, pix[i], weights[i], *graph, coefficient[i]).block_until_ready()
+            for i in range(b)
+        ]
+
+    def batch():
+        return like.log_evidence_batch(pix, weights, *graph, coefficient, mesh=mesh)
+
+    want = float(step(like, pix[0], weights[0], *graph, coefficient[0]))
+
+    def check(values):
+        error = abs(float(values[0]) - want) / abs(want)
+        if not error <= 1e-10:
+            raise WrongAnswer(f"{name} b={b} D={devices}: relative error {error:.2e}")
+        return error
+
+    one = measure(single, check, rounds)
+    many = measure(batch, check, rounds)
+    return {
+        "preset": name,
+        "devices": devices,
+        "batch": b,
+        "single_s": one.median_s,
+        "batch_s": many.median_s,
+        "batch_first_s": many.first_call_s,
+        "single_per_s": b / one.median_s,
+        "batch_per_s": b / many.median_s,
+        "speedup": one.median_s / many.median_s,
+    }
 
 
 def main(argv=None) -> int:
