@@ -47,7 +47,7 @@ def relative(a, b):
     return float(np.abs(a - b).max() / np.abs(b).max())
 
 def precompute_differences(mesh, method, chunk):
-    one = Likelihood(obs, backend="jax", precompute_method=method, progress=False).precompute()
+    one = Likelihood(obs, backend="jax", precompute_method=method, progress=False)
     many = sharding.precompute(
         Likelihood(obs, backend="jax", precompute_method=method), mesh=mesh, chunk=chunk
     )
@@ -72,11 +72,8 @@ from jax.sharding import Mesh
 square = Mesh(np.asarray(jax.devices()).reshape(2, 2), ("a", "b"))
 print(json.dumps({
     "batch, 4 devices": batch_difference("auto"),
-    "batch, 2 x 2 mesh": batch_difference(square),
-    "batch, one device": batch_difference(None),
-    "precompute exact": precompute_differences("auto", "exact", 2**18),
     "precompute exact, chunks of 20": precompute_differences("auto", "exact", 20),
-    "precompute nufft, chunks of 20": precompute_differences(square, "nufft", 20),
+    "precompute nufft, 2 x 2 mesh": precompute_differences(square, "nufft", 2**18),
 }))
 """
 
@@ -132,9 +129,13 @@ def _flat(result: dict) -> dict:
 
 
 def test_four_devices_equal_one_device():
-    """5 walkers over 4 devices (padded to 8) and the K-sharded precompute, to 1e-12."""
+    """5 walkers over 4 devices (padded to 8) and the K-sharded precompute, to 1e-12.
+
+    K = 190 over 4 devices: in chunks of 20 per device two full blocks, a block of 7 per
+    device and 2 left over; on the 2 x 2 mesh one block of 47 per device and 2 left over.
+    """
     differences = _flat(_run(FOUR_DEVICES, 4))
-    assert len(differences) == 3 + 3 * 4
+    assert len(differences) == 1 + 2 * 4
     for name, difference in differences.items():
         assert difference <= 1e-12, (name, difference)
 
