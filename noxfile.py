@@ -145,6 +145,18 @@ def bench_science(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks.science", *session.posargs)
 
 
+@nox.session(name="bench-walkers", python=PYTHON)
+def bench_walkers(session: nox.Session) -> None:
+    """Walker batches on the JAX backend: evidences/s against batch size and device count.
+
+    Posargs go to `python -m benchmarks.walkers` (see its --help): `--preset mid` (the
+    default; repeat for several, e.g. `--preset alma`), `--batches 1,8,32,64`,
+    `--devices 1,2,4` (forced CPU host devices, one process each), `--quick`, `--json`.
+    """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "benchmarks.walkers", *session.posargs)
+
+
 @nox.session(name="bench-cuda", python=PYTHON)
 def bench_cuda(session: nox.Session) -> None:
     """The suites for the JAX and array-API (on jax.numpy) backends on an NVIDIA GPU.

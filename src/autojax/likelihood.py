@@ -271,6 +271,33 @@ class Likelihood:
             method=self.method,
         )
 
+    def log_evidence_batch(
+        self,
+        pix_indexes_for_sub_slim_index: ArrayLike,
+        pix_weights_for_sub_slim_index: ArrayLike,
+        neighbors: ArrayLike,
+        neighbors_sizes: ArrayLike,
+        coefficient: float | ArrayLike = 1.0,
+        *,
+        mesh: Any = None,
+    ) -> np.ndarray:
+        """Log evidence of a batch of mappings (walkers first), optionally over many devices.
+
+        ``backend="jax"`` only; see :func:`autojax.scale.sharding.log_evidence_batch`
+        (``mesh=None``, ``"auto"`` or a ``jax.sharding.Mesh``). Returns a NumPy array.
+        """
+        from .scale.sharding import log_evidence_batch
+
+        return log_evidence_batch(
+            self,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            neighbors,
+            neighbors_sizes,
+            coefficient,
+            mesh=mesh,
+        )
+
     def fit(
         self,
         pix_indexes_for_sub_slim_index: ArrayLike,
