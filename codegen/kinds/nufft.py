@@ -12,7 +12,8 @@ the library for the centred range of ``2 L + 1`` modes with ``L = max |mode|`` o
 axis, and slice out the modes the output needs (for ``m >= 0`` the upper half of the
 axis; measured as fast as shifting the modes by a phase factor on the weights, and
 without its extra rounding). Numba (plain Python, not compiled) and array-API on NumPy
-call FINUFFT; JAX calls jax-finufft on the CPU and nufftax elsewhere (chunked over k, so
+call ducc0 or FINUFFT (``library``); JAX calls ducc0 (a host callback) or jax-finufft on
+the CPU and nufftax elsewhere (chunked over k, so
 memory stays flat in K); the tolerance ``eps`` is an argument (static under ``jax.jit``).
 
 With ``targets`` the kernel is a 2-D *type-3* NUFFT instead, from non-uniform points to
@@ -31,7 +32,17 @@ Spec fields: ``index`` (output indices -> extents, two of them), ``reduce`` (``(
 ``weight`` (an expression of k), ``points`` (output index -> its coordinate, an expression
 of k), ``modes`` (output index -> its mode: ``i``, ``i + e`` or ``i - e`` with ``e`` built
 from sizes and int arguments only), ``part`` ("real", "imag" or "complex"), ``sign``
-(+1 or -1), ``eps`` (the name of a ``float`` argument), ``lets`` (scalars computed first).
+(+1 or -1), ``eps`` (the name of a ``float`` argument), ``lets`` (scalars computed first),
+``library`` ("auto", "ducc0" or "finufft": which library runs it; see :data:`LIBRARIES`).
+
+ducc0 (``ducc0.nufft.nu2u`` for type 1, ``ducc0.nufft.experimental.nu2nu`` for type 3) is
+called with one (K, 2) coordinate array, a preallocated output and an explicit thread
+count; it accepts ``eps`` down to 7.2e-15 (type 1) and 1.44e-14 (type 3) only, so
+``auto`` falls back to FINUFFT below that and an explicit ``ducc0`` raises a ValueError
+naming ``eps``. On JAX it runs through ``jax.pure_callback`` (on the host; no derivative
+rule), which under ``auto`` is the CPU route; other platforms keep nufftax.
+Non-finite point coordinates never reach ducc0: a ValueError eagerly (NumPy), and under
+JAX they are replaced by 0 and the result is NaN.
 """
 
 from __future__ import annotations
@@ -44,6 +55,10 @@ from ..expr import read_names
 from ..model import Kernel
 
 PARTS = {"real": "real", "imag": "imag", "complex": None}
+#: the ``library`` a kernel may name: "auto" (the fastest installed one that reaches
+#: ``eps``: ducc0, else FINUFFT), "ducc0" or "finufft" (on JAX: jax-finufft on the CPU,
+#: nufftax elsewhere)
+LIBRARIES = ("auto", "ducc0", "finufft")
 #: per-point cost of a nufftax chunk in elements (its spreading tables hold nspread**2 = up
 #: to 256 values per point); the chunk is the chunk budget over this, 16,384 points by default
 NUFFTAX_POINT_COST = 128
@@ -63,6 +78,7 @@ class Nufft(Kernel):
     eps: str = "eps"
     lets: dict[str, str] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)
+    library: str = "auto"
 
     kind = "nufft"
 
@@ -110,6 +126,8 @@ class Nufft(Kernel):
                 "returns",
                 f"part {self.part!r} returns {want}, not {self.out_decl.dtype}",
             )
+        if self.library not in LIBRARIES:
+            self.fail("library", f"{self.library!r} is not one of {list(LIBRARIES)}")
         if self.sign not in (1, -1):
             self.fail("sign", f"must be +1 or -1, not {self.sign!r}")
         decl = self.decls.get(self.eps)
@@ -206,6 +224,8 @@ def _type3_view(k: Nufft, backend: str) -> dict:
         "point_cost": NUFFTAX_POINT_COST,
         "stem": k.spec_file.removesuffix(".py"),
         "out_dtype": "complex128" if k.part == "complex" else "float64",
+        "library": k.library,
+        "forward": k.sign < 0,
     }
 
 
@@ -234,4 +254,6 @@ def view(k: Nufft, backend: str) -> dict:
         "stem": k.spec_file.removesuffix(".py"),
         "out_dtype": "complex128" if k.part == "complex" else "float64",
         "type3": False,
+        "library": k.library,
+        "forward": k.sign < 0,
     }
