@@ -748,7 +748,7 @@ def test_ducc0_type3_eps_rule(jax_backend):
     assert 1e-14 < floor < 2e-14
     assert _runtime.ducc0_min_eps(False) < 1e-14  # the compact form's default is fine
     args = _dirty_data(6, 50, seed=7)
-    for label, module, convert in _every_backend(jax_backend):
+    for _, module, convert in _every_backend(jax_backend):
         with pytest.raises(ValueError, match=rf"{DIRTY_DUCC0}: eps = 1e-14 is below"):
             getattr(module, DIRTY_DUCC0)(*map(convert, args))
         with pytest.raises(ValueError, match=rf"{DIRTY_DUCC0}: eps = 1e-14 is below"):
