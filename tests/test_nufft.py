@@ -1,8 +1,8 @@
 """``method="nufft"`` of the compact W-tilde: every backend against the exact float64 sum.
 
 The compact form ``C[m, n] = sum_k w_k cos(d (n-(N-1)) u_k - d m v_k)`` is the real part of
-a type-1 NUFFT. These tests check each backend's NUFFT (FINUFFT in Numba and array-API on
-NumPy; jax-finufft and nufftax in JAX) on small and awkward sizes, the tolerance contract
+a type-1 NUFFT. These tests check each backend's NUFFT (ducc0 and FINUFFT in Numba and
+array-API on NumPy; ducc0, jax-finufft and nufftax in JAX) on small and awkward sizes, the tolerance contract
 of docs/contract.md (1e-9 relative on entries above 1e-6 of the peak at the default ``eps``),
 ``jax.jit``, the message when the optional libraries are missing, the dispatcher's
 ``method`` keyword, and the ``nufft`` spec kind itself (a toy spec, malformed specs).

@@ -51,6 +51,10 @@ ORIGINAL = {
     "W2": "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",
     "W3": "log_likelihood_function_via_w_compact_from",
 }
+#: the dirty image's ``nufft_ducc0`` rows pass this ``eps`` when none was chosen: the default
+#: (1e-14) is below the smallest ducc0's type 3 accepts (1.44e-14), and that method refuses it
+DUCC0_METHOD = "nufft_ducc0"
+DUCC0_DIRTY_EPS = 2e-14
 #: what a W3 step row times (its ``kernel`` in the JSON)
 STEP_CALL = "Likelihood.log_evidence"
 
@@ -121,6 +125,8 @@ def build_rows(workload: str, names: Sequence[str]) -> list[Row]:
             for method in module.METHODS[DIRTY]:
                 if method.startswith("nufft"):
                     label = f"{name} dirty image {method}"
+                    if method == DUCC0_METHOD:
+                        label += f" (eps {DUCC0_DIRTY_EPS:g})"
                     rows.append(Row("W1", name, method, DIRTY, True, label))
         if workload == "W2":
             direct = PUBLIC["W2"].replace("_from", "_direct_from")
@@ -152,6 +158,8 @@ def bind(row: Row, problem: Problem, eps: float | None = None) -> Callable[[], A
     convert = converter(row.backend)
     args = [convert(a) for a in problem.args_for(fn)]
     if row.keyword:
+        if row.dirty and row.method == DUCC0_METHOD and eps is None:
+            eps = DUCC0_DIRTY_EPS  # the default 1e-14 is below ducc0's type-3 floor
         fn = functools.partial(fn, method=row.method, **nufft_kwargs(fn, row.method, eps))
     call = blocking(fn, row.backend)
     return lambda: call(*args)

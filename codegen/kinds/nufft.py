@@ -201,6 +201,25 @@ def _mode_offset(kernel: Kernel, field_name, text, idx, static) -> str:
     return f"{sign}({ast.unparse(rest)})"
 
 
+def _only_subscripts(texts, name: str) -> bool:
+    """Whether ``name`` appears in ``texts`` only as a whole index of a subscript (``a[k]``,
+    ``a[k, 1]``), so that the NumPy templates may bind it to ``slice(None)`` (views of the
+    arrays, no gather of K elements) instead of ``arange(K)``."""
+    for text in texts:
+        tree = ast.parse(text, mode="eval")
+        allowed = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript):
+                index = node.slice
+                for part in index.elts if isinstance(index, ast.Tuple) else [index]:
+                    if isinstance(part, ast.Name) and part.id == name:
+                        allowed.add(id(part))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == name and id(node) not in allowed:
+                return False
+    return True
+
+
 def _type3_view(k: Nufft, backend: str) -> dict:
     ((idx, extent),) = k.index.items()
     kname, kext = k.reduce
@@ -226,6 +245,7 @@ def _type3_view(k: Nufft, backend: str) -> dict:
         "out_dtype": "complex128" if k.part == "complex" else "float64",
         "library": k.library,
         "forward": k.sign < 0,
+        "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
     }
 
 
@@ -256,4 +276,5 @@ def view(k: Nufft, backend: str) -> dict:
         "type3": False,
         "library": k.library,
         "forward": k.sign < 0,
+        "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
     }

@@ -278,7 +278,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl_ducc0(
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     if _total == 0:
         return np.zeros((N, 2 * N - 1), dtype=np.float64)
-    k = np.arange(_total)
+    k = slice(None)
     _coord = np.empty((_total, 2))
     _coord[:, 0] = -d * uv_wavelengths[k, 1]
     _coord[:, 1] = d * uv_wavelengths[k, 0]
@@ -425,7 +425,7 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     if _total == 0:
         return np.zeros((N, 2 * N - 1), dtype=np.float64)
-    k = np.arange(_total)
+    k = slice(None)
     _coord = np.empty((_total, 2))
     _coord[:, 0] = -d * uv_wavelengths[k, 1]
     _coord[:, 1] = d * uv_wavelengths[k, 0]
@@ -888,7 +888,7 @@ def _dirty_image_nufft_from_impl_ducc0(
     _count = M
     if _total == 0 or _count == 0:
         return np.zeros((_count,), dtype=np.float64)
-    k = np.arange(_total)
+    k = slice(None)
     i = np.arange(_count)
     _coord = np.empty((_total, 2))
     _target = np.empty((_count, 2))
@@ -1041,7 +1041,7 @@ def _dirty_image_nufft_ducc0_from_impl(
     _count = M
     if _total == 0 or _count == 0:
         return np.zeros((_count,), dtype=np.float64)
-    k = np.arange(_total)
+    k = slice(None)
     i = np.arange(_count)
     _coord = np.empty((_total, 2))
     _target = np.empty((_count, 2))
