@@ -275,12 +275,14 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
 
-    def _terms(k):
+    def _terms(k, fold=True):
         # folded points and complex weights of the visibilities k (an index array)
         _x0 = jnp.broadcast_to(-d * uv_wavelengths[k, 1], k.shape).astype(jnp.float64)
-        _x0 = _x0 - 2 * jnp.pi * jnp.floor((_x0 + jnp.pi) / (2 * jnp.pi))
+        if fold:  # ducc0 folds on the host, only when a point lies outside
+            _x0 = _x0 - 2 * jnp.pi * jnp.floor((_x0 + jnp.pi) / (2 * jnp.pi))
         _x1 = jnp.broadcast_to(d * uv_wavelengths[k, 0], k.shape).astype(jnp.float64)
-        _x1 = _x1 - 2 * jnp.pi * jnp.floor((_x1 + jnp.pi) / (2 * jnp.pi))
+        if fold:  # ducc0 folds on the host, only when a point lies outside
+            _x1 = _x1 - 2 * jnp.pi * jnp.floor((_x1 + jnp.pi) / (2 * jnp.pi))
         return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
 
     def _with_jax_finufft():
@@ -290,7 +292,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
         return jax_finufft.nufft1(_modes, _c, _x0, _x1, iflag=1, eps=eps)
 
     def _with_ducc0():
-        _x0, _x1, _c = _terms(jnp.arange(_total))
+        _x0, _x1, _c = _terms(jnp.arange(_total), fold=False)
         return _runtime.ducc0_jax(
             "w_compact_curvature_interferometer_nufft_from",
             jnp.stack([_x0, _x1], axis=1),
@@ -398,12 +400,14 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
 
-    def _terms(k):
+    def _terms(k, fold=True):
         # folded points and complex weights of the visibilities k (an index array)
         _x0 = jnp.broadcast_to(-d * uv_wavelengths[k, 1], k.shape).astype(jnp.float64)
-        _x0 = _x0 - 2 * jnp.pi * jnp.floor((_x0 + jnp.pi) / (2 * jnp.pi))
+        if fold:  # ducc0 folds on the host, only when a point lies outside
+            _x0 = _x0 - 2 * jnp.pi * jnp.floor((_x0 + jnp.pi) / (2 * jnp.pi))
         _x1 = jnp.broadcast_to(d * uv_wavelengths[k, 0], k.shape).astype(jnp.float64)
-        _x1 = _x1 - 2 * jnp.pi * jnp.floor((_x1 + jnp.pi) / (2 * jnp.pi))
+        if fold:  # ducc0 folds on the host, only when a point lies outside
+            _x1 = _x1 - 2 * jnp.pi * jnp.floor((_x1 + jnp.pi) / (2 * jnp.pi))
         return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
 
     def _with_jax_finufft():
@@ -413,7 +417,7 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
         return jax_finufft.nufft1(_modes, _c, _x0, _x1, iflag=1, eps=eps)
 
     def _with_ducc0():
-        _x0, _x1, _c = _terms(jnp.arange(_total))
+        _x0, _x1, _c = _terms(jnp.arange(_total), fold=False)
         return _runtime.ducc0_jax(
             "w_compact_curvature_interferometer_nufft_ducc0_from",
             jnp.stack([_x0, _x1], axis=1),
@@ -520,12 +524,14 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl(
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
 
-    def _terms(k):
+    def _terms(k, fold=True):
         # folded points and complex weights of the visibilities k (an index array)
         _x0 = jnp.broadcast_to(-d * uv_wavelengths[k, 1], k.shape).astype(jnp.float64)
-        _x0 = _x0 - 2 * jnp.pi * jnp.floor((_x0 + jnp.pi) / (2 * jnp.pi))
+        if fold:  # ducc0 folds on the host, only when a point lies outside
+            _x0 = _x0 - 2 * jnp.pi * jnp.floor((_x0 + jnp.pi) / (2 * jnp.pi))
         _x1 = jnp.broadcast_to(d * uv_wavelengths[k, 0], k.shape).astype(jnp.float64)
-        _x1 = _x1 - 2 * jnp.pi * jnp.floor((_x1 + jnp.pi) / (2 * jnp.pi))
+        if fold:  # ducc0 folds on the host, only when a point lies outside
+            _x1 = _x1 - 2 * jnp.pi * jnp.floor((_x1 + jnp.pi) / (2 * jnp.pi))
         return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
 
     def _with_jax_finufft():
@@ -535,7 +541,7 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl(
         return jax_finufft.nufft1(_modes, _c, _x0, _x1, iflag=1, eps=eps)
 
     def _with_ducc0():
-        _x0, _x1, _c = _terms(jnp.arange(_total))
+        _x0, _x1, _c = _terms(jnp.arange(_total), fold=False)
         return _runtime.ducc0_jax(
             "w_compact_curvature_interferometer_nufft_finufft_from",
             jnp.stack([_x0, _x1], axis=1),

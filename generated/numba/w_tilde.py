@@ -282,7 +282,9 @@ def _w_compact_curvature_interferometer_nufft_from_impl_ducc0(
     _coord = np.empty((_total, 2))
     _coord[:, 0] = -d * uv_wavelengths[k, 1]
     _coord[:, 1] = d * uv_wavelengths[k, 0]
-    _runtime.ducc0_coordinates("w_compact_curvature_interferometer_nufft_from", _coord, True)
+    _coord = _runtime.ducc0_coordinates(
+        "w_compact_curvature_interferometer_nufft_from", _coord, True
+    )
     _c = np.ascontiguousarray(
         np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
     )
@@ -429,7 +431,9 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
     _coord = np.empty((_total, 2))
     _coord[:, 0] = -d * uv_wavelengths[k, 1]
     _coord[:, 1] = d * uv_wavelengths[k, 0]
-    _runtime.ducc0_coordinates("w_compact_curvature_interferometer_nufft_ducc0_from", _coord, True)
+    _coord = _runtime.ducc0_coordinates(
+        "w_compact_curvature_interferometer_nufft_ducc0_from", _coord, True
+    )
     _c = np.ascontiguousarray(
         np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
     )
@@ -896,8 +900,8 @@ def _dirty_image_nufft_from_impl_ducc0(
     _target[:, 0] = grid_radians_slim[i, 1]
     _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
     _target[:, 1] = grid_radians_slim[i, 0]
-    _runtime.ducc0_coordinates("dirty_image_nufft_from", _coord, False)
-    _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
+    _coord = _runtime.ducc0_coordinates("dirty_image_nufft_from", _coord, False)
+    _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
     _c = np.ascontiguousarray(
         np.broadcast_to(
             xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
@@ -1049,8 +1053,8 @@ def _dirty_image_nufft_ducc0_from_impl(
     _target[:, 0] = grid_radians_slim[i, 1]
     _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
     _target[:, 1] = grid_radians_slim[i, 0]
-    _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _coord, False)
-    _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
+    _coord = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _coord, False)
+    _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
     _c = np.ascontiguousarray(
         np.broadcast_to(
             xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2

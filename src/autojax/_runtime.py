@@ -211,8 +211,9 @@ def ducc0_eps(kernel: str, eps: float, type3: bool, clamp: bool) -> float:
 
 
 def ducc0_coordinates(kernel: str, coord, fold: bool):
-    """Check ducc0's (K, 2) point coordinates in place: finite (else ValueError), and for a
-    type 1 (``fold``) folded into [-pi, pi) when any lies outside (exact: integer modes).
+    """ducc0's (K, 2) point coordinates, checked: finite (else ValueError), and for a type 1
+    (``fold``) folded into [-pi, pi) when any lies outside (exact: the modes are integers;
+    a new array then, else ``coord`` itself).
 
     Non-finite coordinates never reach the library (it would hang or read out of bounds).
     """
@@ -227,7 +228,7 @@ def ducc0_coordinates(kernel: str, coord, fold: bool):
             "other inputs of the points)"
         )
     if fold and top >= np.pi:
-        coord -= 2 * np.pi * np.floor((coord + np.pi) / (2 * np.pi))
+        return coord - 2 * np.pi * np.floor((coord + np.pi) / (2 * np.pi))
     return coord
 
 
@@ -352,10 +353,12 @@ def jax_library_plan(
 def ducc0_jax(kernel: str, coord, weights, targets, shape, forward: bool, eps: float):
     """ducc0's 2-D NUFFT of JAX arrays through ``jax.pure_callback`` (traceable, vmappable
     one batch element at a time; no derivative rule): type 1 (``targets`` None, the
-    centred modes of ``shape``) or type 3 onto ``targets`` ((M, 2), ``shape`` (M,)).
+    centred modes of ``shape``; the points folded on the host when any lies outside
+    [-pi, pi)) or type 3 onto ``targets`` ((M, 2), ``shape`` (M,)).
 
-    Non-finite coordinates never reach ducc0: they are replaced by 0 and the result is
-    all NaN (the poison under ``jax.jit``, where no error can be raised).
+    Non-finite coordinates never reach ducc0: the host sees them first (one pass, the one
+    that decides the fold) and returns all NaN instead, the poison under ``jax.jit``, where
+    no error can be raised.
     """
     import jax
     import jax.numpy as jnp
@@ -367,34 +370,37 @@ def ducc0_jax(kernel: str, coord, weights, targets, shape, forward: bool, eps: f
     def host(coord, weights, *targets):
         import ducc0
 
-        coord = np.asarray(coord)
-        weights = np.asarray(weights)
         out = np.empty(shape, dtype=np.complex128)
+        try:
+            coord = ducc0_coordinates(kernel, np.asarray(coord), fold=not targets)
+            targets = [ducc0_coordinates(kernel, np.asarray(t), fold=False) for t in targets]
+        except ValueError:
+            out.fill(np.nan)
+            return out
+        weights = np.asarray(weights)
+        threads = ducc0_threads(len(weights), out.size)
         if not targets:
             return ducc0.nufft.nu2u(
                 points=weights,
                 coord=coord,
                 forward=forward,
                 epsilon=eps,
-                nthreads=ducc0_threads(len(weights), out.size),
+                nthreads=threads,
                 out=out,
             )
         return ducc0.nufft.experimental.nu2nu(
             points_in=weights,
             coord_in=coord,
-            coord_out=np.asarray(targets[0]),
+            coord_out=targets[0],
             forward=forward,
             epsilon=eps,
-            nthreads=ducc0_threads(len(weights), out.size),
+            nthreads=threads,
             points_out=out,
         )
 
-    arrays = [coord] if targets is None else [coord, targets]
-    bad = jnp.any(jnp.stack([~jnp.all(jnp.isfinite(a)) for a in arrays]))
-    arrays = [jnp.where(jnp.isfinite(a), a, 0.0) for a in arrays]
+    arrays = [coord, weights] if targets is None else [coord, weights, targets]
     result = jax.ShapeDtypeStruct(shape, jnp.complex128)
-    out = jax.pure_callback(host, result, arrays[0], weights, *arrays[1:], vmap_method="sequential")
-    return jnp.where(bad, jnp.nan, out)
+    return jax.pure_callback(host, result, *arrays, vmap_method="sequential")
 
 
 def nufftax_type3_grid(eps: float, points, targets) -> tuple[int, int] | None:
