@@ -220,6 +220,30 @@ def _only_subscripts(texts, name: str) -> bool:
     return True
 
 
+def _weight_parts(text: str, lowering: str) -> tuple[str, str] | None:
+    """``(real, imag)`` lowered, when the weight reads ``a + 1j * b`` (or is real: ``(a,
+    "0.0")`` when it holds no ``1j``), so that a NumPy template writes the two parts into
+    one complex array instead of building complex temporaries; None otherwise."""
+    node = ast.parse(text, mode="eval").body
+    has_complex = any(
+        isinstance(n, ast.Constant) and isinstance(n.value, complex) for n in ast.walk(node)
+    )
+    if not has_complex:
+        return ex.lower(text, lowering), "0.0"
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Add)
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Mult)
+        and isinstance(node.right.left, ast.Constant)
+        and node.right.left.value == 1j
+    ):
+        real, imag = ast.unparse(node.left), ast.unparse(node.right.right)
+        if "1j" not in real and "1j" not in imag:
+            return ex.lower(real, lowering), ex.lower(imag, lowering)
+    return None
+
+
 def _type3_view(k: Nufft, backend: str) -> dict:
     ((idx, extent),) = k.index.items()
     kname, kext = k.reduce
@@ -246,6 +270,7 @@ def _type3_view(k: Nufft, backend: str) -> dict:
         "library": k.library,
         "forward": k.sign < 0,
         "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
+        "weight_parts": _weight_parts(k.weight, lowering),
     }
 
 
@@ -277,4 +302,5 @@ def view(k: Nufft, backend: str) -> dict:
         "library": k.library,
         "forward": k.sign < 0,
         "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
+        "weight_parts": _weight_parts(k.weight, lowering),
     }

@@ -285,9 +285,9 @@ def _w_compact_curvature_interferometer_nufft_from_impl_ducc0(
     _coord = _runtime.ducc0_coordinates(
         "w_compact_curvature_interferometer_nufft_from", _coord, True
     )
-    _c = np.ascontiguousarray(
-        np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
-    )
+    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
+    _c.real = noise_map_real[k] ** (-2)
+    _c.imag = 0.0
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
@@ -434,9 +434,9 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
     _coord = _runtime.ducc0_coordinates(
         "w_compact_curvature_interferometer_nufft_ducc0_from", _coord, True
     )
-    _c = np.ascontiguousarray(
-        np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
-    )
+    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
+    _c.real = noise_map_real[k] ** (-2)
+    _c.imag = 0.0
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
@@ -902,14 +902,9 @@ def _dirty_image_nufft_from_impl_ducc0(
     _target[:, 1] = grid_radians_slim[i, 0]
     _coord = _runtime.ducc0_coordinates("dirty_image_nufft_from", _coord, False)
     _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
-    _c = np.ascontiguousarray(
-        np.broadcast_to(
-            xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
-            + 1j * (xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2),
-            (_total,),
-        ),
-        dtype=np.complex128,
-    )
+    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
+    _c.real = xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
+    _c.imag = xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2
     _f = ducc0.nufft.experimental.nu2nu(
         points_in=_c,
         coord_in=_coord,
@@ -1055,14 +1050,9 @@ def _dirty_image_nufft_ducc0_from_impl(
     _target[:, 1] = grid_radians_slim[i, 0]
     _coord = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _coord, False)
     _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
-    _c = np.ascontiguousarray(
-        np.broadcast_to(
-            xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
-            + 1j * (xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2),
-            (_total,),
-        ),
-        dtype=np.complex128,
-    )
+    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
+    _c.real = xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
+    _c.imag = xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2
     _f = ducc0.nufft.experimental.nu2nu(
         points_in=_c,
         coord_in=_coord,
