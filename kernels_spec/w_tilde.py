@@ -31,6 +31,89 @@ DIRTY_ARGS = {
 # the phase of image pixel i for visibility k (x is column 1 of the grid, y column 0)
 PHASE_I = "2 * pi * (grid_radians_slim[i, 1] * uv_wavelengths[k, 0] + grid_radians_slim[i, 0] * uv_wavelengths[k, 1])"
 
+#: the NUFFT methods of the compact form and the dirty image, by the library that runs them:
+#: ``nufft`` (library "auto": the fastest installed that reaches eps), then one per library
+NUFFT_LIBRARIES = ("auto", "ducc0", "finufft")
+NUFFT_METHOD = {"auto": "nufft", "ducc0": "nufft_ducc0", "finufft": "nufft_finufft"}
+NUFFT_BY = {
+    "auto": """By ducc0 when it is installed and ``eps >= 1e-14`` (measured 1.2-2x faster than
+FINUFFT at the same accuracy; below ducc0's smallest tolerance, 7.2e-15 for type 1 and
+1.44e-14 for type 3, it runs at that one), else by FINUFFT; JAX: ducc0 through
+``jax.pure_callback`` on the CPU (jax-finufft without ducc0), nufftax elsewhere.""",
+    "ducc0": """By ducc0 (``ducc0.nufft``; JAX: through ``jax.pure_callback``, on the host, with
+no derivative rule). ``eps`` must be at least ducc0's smallest tolerance (7.2e-15 for type
+1, 1.44e-14 for type 3): a ValueError naming ``eps`` otherwise.""",
+    "finufft": """By FINUFFT (JAX: jax-finufft on the CPU, nufftax elsewhere).""",
+}
+
+
+def _nufft_name(stem: str, library: str) -> str:
+    return f"{stem}_{NUFFT_METHOD[library]}_from"
+
+
+def _compact_nufft(library: str) -> Nufft:
+    """The compact form by a type-1 NUFFT on ``library`` (method ``NUFFT_METHOD[library]``)."""
+    return Nufft(
+        name=_nufft_name("w_compact_curvature_interferometer", library),
+        doc=f"""The compact form of W-tilde by a type-1 NUFFT, to the relative tolerance ``eps``.
+
+``C[m, n] = Re sum_k noise_k**-2 exp(i ((n-(N-1)) d u_k + m (-d v_k)))``: the weights
+``noise_k**-2`` at the points ``(d u_k, -d v_k)`` (folded into [-pi, pi)) onto the integer
+modes ``n - (N-1)`` and ``m``. O(K + N**2 log N) instead of O(K N**2). The default
+``eps`` keeps every entry above 1e-6 of the peak within 1e-9 relative of the exact sum
+(measured: at 1e-12, FINUFFT gives up to 3e-9; at 1e-13 nufftax up to 2e-9).
+{NUFFT_BY[library]} Needs the optional 'nufft' extra.""",
+        args={**COMPACT_ARGS, "eps": "float finite >0"},
+        defaults={"eps": "1e-14"},
+        returns="f8[N,W=2*N-1] finite",
+        family="w_compact",
+        method=NUFFT_METHOD[library],
+        lets=PIXEL_PHASE,
+        index={"m": "N", "n": "2 * N - 1"},
+        reduce=("k", "K"),
+        weight="noise_map_real[k] ** -2",
+        points={"m": "-d * uv_wavelengths[k, 1]", "n": "d * uv_wavelengths[k, 0]"},
+        modes={"m": "m", "n": "n - (N - 1)"},
+        part="real",
+        eps="eps",
+        library=library,
+    )
+
+
+def _dirty_nufft(library: str) -> Nufft:
+    """The dirty image by a type-3 NUFFT on ``library`` (method ``NUFFT_METHOD[library]``)."""
+    return Nufft(
+        name=_nufft_name("dirty_image", library),
+        doc=f"""The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
+
+``out[i] = Re sum_k c_k exp(i (x_i 2 pi u_k + y_i 2 pi v_k))`` with
+``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
+points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
+O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
+instead of O(M K). {NUFFT_BY[library]} Needs the optional 'nufft' extra.
+
+Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
+(M 716, K 190) FINUFFT 1.1e-14, jax-finufft 1.1e-14, nufftax 1.9e-14; DataGenerated
+(N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
+nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
+the peak) holds with five orders to spare.""",
+        args={**DIRTY_ARGS, "eps": "float finite >0"},
+        defaults={"eps": "1e-14"},
+        returns="f8[M]",
+        family="dirty_image",
+        method=NUFFT_METHOD[library],
+        index={"i": "M"},
+        reduce=("k", "K"),
+        weight="real(visibilities[k]) / real(noise_map[k]) ** 2"
+        " + 1j * (imag(visibilities[k]) / imag(noise_map[k]) ** 2)",
+        points={"x": "2 * pi * uv_wavelengths[k, 0]", "y": "2 * pi * uv_wavelengths[k, 1]"},
+        targets={"x": "grid_radians_slim[i, 1]", "y": "grid_radians_slim[i, 0]"},
+        part="real",
+        eps="eps",
+        library=library,
+    )
+
+
 KERNELS = [
     IndexMap(
         name="w_tilde_data_interferometer_from",
@@ -95,30 +178,7 @@ and sines plus a matrix product, not M**2 K cosines.""",
             ("sin(d * m * uv_wavelengths[k, 1])", "sin(d * (n - (N - 1)) * uv_wavelengths[k, 0])"),
         ],
     ),
-    Nufft(
-        name="w_compact_curvature_interferometer_nufft_from",
-        doc="""The compact form of W-tilde by a type-1 NUFFT, to the relative tolerance ``eps``.
-
-``C[m, n] = Re sum_k noise_k**-2 exp(i ((n-(N-1)) d u_k + m (-d v_k)))``: the weights
-``noise_k**-2`` at the points ``(d u_k, -d v_k)`` (folded into [-pi, pi)) onto the integer
-modes ``n - (N-1)`` and ``m``. O(K + N**2 log N) instead of O(K N**2). The default
-``eps`` keeps every entry above 1e-6 of the peak within 1e-9 relative of the exact sum
-(measured: at 1e-12, FINUFFT gives up to 3e-9; at 1e-13 nufftax up to 2e-9).
-Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax for JAX).""",
-        args={**COMPACT_ARGS, "eps": "float finite >0"},
-        defaults={"eps": "1e-14"},
-        returns="f8[N,W=2*N-1] finite",
-        family="w_compact",
-        method="nufft",
-        lets=PIXEL_PHASE,
-        index={"m": "N", "n": "2 * N - 1"},
-        reduce=("k", "K"),
-        weight="noise_map_real[k] ** -2",
-        points={"m": "-d * uv_wavelengths[k, 1]", "n": "d * uv_wavelengths[k, 0]"},
-        modes={"m": "m", "n": "n - (N - 1)"},
-        part="real",
-        eps="eps",
-    ),
+    *[_compact_nufft(library) for library in NUFFT_LIBRARIES],
     Dispatch(
         name="w_compact_curvature_interferometer_from",
         doc="""The compact form of W-tilde, (N, 2N-1), by ``method``.
@@ -126,7 +186,8 @@ Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax for JAX).""",
 ``C[m, n] = sum_k noise_k**-2 cos(d (n-(N-1)) u_k - d m v_k)`` with
 ``d = 2 pi pixel_scale pi/648000``. Methods: ``exact`` (the sum, O(K N**2)) and ``nufft``
 (a type-1 NUFFT to the tolerance ``eps``, O(K + N**2 log N); the optional 'nufft'
-extra). ``auto`` takes ``nufft`` above the measured crossover when its libraries are
+extra: ducc0 when installed, else FINUFFT), or ``nufft_ducc0`` / ``nufft_finufft`` to name
+the library. ``auto`` takes ``nufft`` above the measured crossover when its libraries are
 installed (and, for array-API, the inputs are NumPy or JAX arrays), else ``exact``.""",
         args={**COMPACT_ARGS, "method": "str", "eps": "float finite >0"},
         defaults={"method": "'auto'", "eps": "1e-14"},
@@ -135,7 +196,10 @@ installed (and, for array-API, the inputs are NumPy or JAX arrays), else ``exact
         method="compact",
         methods={
             "exact": "w_compact_curvature_interferometer_exact_from",
-            "nufft": "w_compact_curvature_interferometer_nufft_from",
+            **{
+                NUFFT_METHOD[lib]: _nufft_name("w_compact_curvature_interferometer", lib)
+                for lib in NUFFT_LIBRARIES
+            },
         },
         # measured crossover (2 cores; Numba and JAX alike): the NUFFT's fixed cost, an FFT
         # on a (4N)^2 grid, pays off above K ~ 3N visibilities and K N ~ 2e4
@@ -201,35 +265,7 @@ are weighted by their own noise.""",
             (f"sin({PHASE_I})", "-imag(visibilities[k]) / imag(noise_map[k]) ** 2"),
         ],
     ),
-    Nufft(
-        name="dirty_image_nufft_from",
-        doc="""The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
-
-``out[i] = Re sum_k c_k exp(i (x_i 2 pi u_k + y_i 2 pi v_k))`` with
-``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
-points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
-O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
-instead of O(M K). Needs the optional 'nufft' extra (FINUFFT; jax-finufft or nufftax).
-
-Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
-(M 716, K 190) FINUFFT 1.1e-14, jax-finufft 1.1e-14, nufftax 1.9e-14; DataGenerated
-(N 30, K 1024) 1.1e-14, 1.1e-14, 2.3e-14; (N 20, K 3001) 7.7e-15, 7.7e-15, 3.4e-14 (also in
-nufftax chunks of 97 points); at ``eps = 1e-12`` all about 2e-12. The contract (1e-9 of
-the peak) holds with five orders to spare.""",
-        args={**DIRTY_ARGS, "eps": "float finite >0"},
-        defaults={"eps": "1e-14"},
-        returns="f8[M]",
-        family="dirty_image",
-        method="nufft",
-        index={"i": "M"},
-        reduce=("k", "K"),
-        weight="real(visibilities[k]) / real(noise_map[k]) ** 2"
-        " + 1j * (imag(visibilities[k]) / imag(noise_map[k]) ** 2)",
-        points={"x": "2 * pi * uv_wavelengths[k, 0]", "y": "2 * pi * uv_wavelengths[k, 1]"},
-        targets={"x": "grid_radians_slim[i, 1]", "y": "grid_radians_slim[i, 0]"},
-        part="real",
-        eps="eps",
-    ),
+    *[_dirty_nufft(library) for library in NUFFT_LIBRARIES],
     Dispatch(
         name="dirty_image_from",
         doc="""The noise-weighted dirty image, (M,), by ``method``.
@@ -237,14 +273,19 @@ the peak) holds with five orders to spare.""",
 ``out[i] = sum_k [cos(phi_ik) Re(d_k) / Re(sigma_k)**2 - sin(phi_ik) Im(d_k) / Im(sigma_k)**2]``
 with ``phi_ik = 2 pi (x_i u_k + y_i v_k)``; the data vector is ``T^T`` of it. Methods:
 ``exact`` (the direct sum, O(M K)) and ``nufft`` (a type-3 NUFFT to the tolerance ``eps``;
-the optional 'nufft' extra). ``auto`` takes ``nufft`` above the measured crossover when
+the optional 'nufft' extra: ducc0 when installed, else FINUFFT), or ``nufft_ducc0`` (eps at
+least 1.44e-14, ducc0's smallest; ValueError otherwise) / ``nufft_finufft`` to name the
+library. ``auto`` takes ``nufft`` above the measured crossover when
 its libraries are installed (and, for array-API, the inputs are NumPy or JAX arrays).""",
         args={**DIRTY_ARGS, "method": "str", "eps": "float finite >0"},
         defaults={"method": "'auto'", "eps": "1e-14"},
         returns="f8[M]",
         family="dirty_image",
         method="dispatch",
-        methods={"exact": "dirty_image_exact_from", "nufft": "dirty_image_nufft_from"},
+        methods={
+            "exact": "dirty_image_exact_from",
+            **{NUFFT_METHOD[lib]: _nufft_name("dirty_image", lib) for lib in NUFFT_LIBRARIES},
+        },
         # measured crossover (2 shared cores, FINUFFT 2.5.1 / jax-finufft 1.3.1; Numba and JAX
         # alike, ms exact vs nufft): M 80: K 300 0.7 vs 1.9, K 3000 10 vs 2.9; M 716: K 30
         # 0.6 vs 2.9, K 300 5.9 vs 3.0, K 3000 106 vs 4.5; M 2828: K 30 2.2 vs 4.9, K 300 36 vs

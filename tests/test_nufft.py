@@ -1,8 +1,8 @@
 """``method="nufft"`` of the compact W-tilde: every backend against the exact float64 sum.
 
 The compact form ``C[m, n] = sum_k w_k cos(d (n-(N-1)) u_k - d m v_k)`` is the real part of
-a type-1 NUFFT. These tests check each backend's NUFFT (FINUFFT in Numba and array-API on
-NumPy; jax-finufft and nufftax in JAX) on small and awkward sizes, the tolerance contract
+a type-1 NUFFT. These tests check each backend's NUFFT (ducc0 and FINUFFT in Numba and
+array-API on NumPy; ducc0, jax-finufft and nufftax in JAX) on small and awkward sizes, the tolerance contract
 of docs/contract.md (1e-9 relative on entries above 1e-6 of the peak at the default ``eps``),
 ``jax.jit``, the message when the optional libraries are missing, the dispatcher's
 ``method`` keyword, and the ``nufft`` spec kind itself (a toy spec, malformed specs).
@@ -256,6 +256,7 @@ def test_under_jax_jit(jax_library, jax_backend):
 
 def test_numpy_backends_name_the_extra_when_finufft_is_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "finufft", None)  # `import finufft` raises ImportError
+    monkeypatch.setitem(sys.modules, "ducc0", None)
     noise, uv = _data(10)
     for label, func in _backends():
         with pytest.raises(ImportError) as info:
@@ -270,6 +271,7 @@ def test_jax_names_the_extra_when_both_libraries_are_missing(monkeypatch, jax_ba
 
     monkeypatch.setitem(sys.modules, "jax_finufft", None)
     monkeypatch.setitem(sys.modules, "nufftax", None)
+    monkeypatch.setitem(sys.modules, "ducc0", None)
     jax.clear_caches()
     noise, uv = _data(10)
     try:
@@ -295,6 +297,7 @@ def test_auto_falls_back_to_exact_without_the_libraries(monkeypatch, jax_backend
     monkeypatch.setitem(sys.modules, "finufft", None)
     monkeypatch.setitem(sys.modules, "jax_finufft", None)
     monkeypatch.setitem(sys.modules, "nufftax", None)
+    monkeypatch.setitem(sys.modules, "ducc0", None)
     jax.clear_caches()
     try:
         for module, want, other in zip(modules, exact, nufft):
@@ -309,10 +312,12 @@ def test_other_namespaces_are_refused_by_nufft_and_routed_to_exact_by_auto(monke
     xps = pytest.importorskip("array_api_strict")
     noise, uv = _data(3000, seed=4)
     a_noise, a_uv = xps.asarray(noise), xps.asarray(uv)
-    with pytest.raises(TypeError, match=f"{NUFFT}: method 'nufft' supports NumPy arrays"):
+    with pytest.raises(TypeError, match=f"{NUFFT}: the NUFFT methods support NumPy arrays"):
         getattr(ax, NUFFT)(64, a_noise, a_uv, PIXEL_SCALE)
     assert not _runtime.have_nufft("xp", a_noise)
-    assert _runtime.have_nufft("xp", noise) == (importlib.util.find_spec("finufft") is not None)
+    assert _runtime.have_nufft("xp", noise) == any(
+        importlib.util.find_spec(name) is not None for name in ("ducc0", "finufft")
+    )
     # auto (above the crossover) calls the exact method for a namespace without a NUFFT
     module = sys.modules[getattr(ax, SEED).__module__]
     monkeypatch.setattr(module, f"_{EXACT}_impl", lambda **kwargs: "exact")
@@ -328,7 +333,12 @@ def test_dispatcher_methods(backend, jax_backend):
     module = {"numba": nb, "jax": jax_backend, "xp": ax}[backend]
     seed = getattr(module, SEED)
     methods = {"exact": getattr(module, EXACT), "nufft": getattr(module, NUFFT)}
-    assert set(module.METHODS[SEED]) == set(methods)
+    for library in ("ducc0", "finufft"):
+        if importlib.util.find_spec(library) is not None:
+            methods[f"nufft_{library}"] = getattr(
+                module, NUFFT.replace("_from", f"_{library}_from")
+            )
+    assert set(module.METHODS[SEED]) == {"exact", "nufft", "nufft_ducc0", "nufft_finufft"}
     small, large = (3, *_data(20)), (64, *_data(2000, seed=1))
     for n, noise, uv in (small, large):
         for method, func in methods.items():
@@ -557,7 +567,7 @@ def test_dirty_image_dispatcher_and_auto(monkeypatch, jax_backend):
     for module in modules:
         seed = getattr(module, DIRTY)
         exact, nufft = getattr(module, DIRTY_EXACT), getattr(module, DIRTY_NUFFT)
-        assert set(module.METHODS[DIRTY]) == {"exact", "nufft"}
+        assert set(module.METHODS[DIRTY]) == {"exact", "nufft", "nufft_ducc0", "nufft_finufft"}
         for args, picks in ((small, exact), (large, nufft)):
             np.testing.assert_array_equal(np.asarray(seed(*args)), np.asarray(picks(*args)))
             np.testing.assert_array_equal(
@@ -568,6 +578,7 @@ def test_dirty_image_dispatcher_and_auto(monkeypatch, jax_backend):
     monkeypatch.setitem(sys.modules, "finufft", None)
     monkeypatch.setitem(sys.modules, "jax_finufft", None)
     monkeypatch.setitem(sys.modules, "nufftax", None)
+    monkeypatch.setitem(sys.modules, "ducc0", None)
     jax.clear_caches()
     try:
         for module in modules:
@@ -590,7 +601,7 @@ def test_new_kernels_on_array_api_strict():
     expected = ref.dirty_image_from(*args)
     for name in (DIRTY_EXACT, DIRTY):
         assert_close(getattr(ax, name)(*strict), expected, rtol=1e-12, namespace=xps, err_msg=name)
-    with pytest.raises(TypeError, match=f"{DIRTY_NUFFT}: method 'nufft' supports NumPy arrays"):
+    with pytest.raises(TypeError, match=f"{DIRTY_NUFFT}: the NUFFT methods support NumPy arrays"):
         getattr(ax, DIRTY_NUFFT)(*strict)
     ds = DataGenerated(N=9, K=11, S=5, B=2, P=2)
     preload, native = ds.w_tilde_preload, ds.native_index_for_slim_index
@@ -670,3 +681,158 @@ def test_malformed_type3_spec_names_kernel_and_field(tmp_path, change, words):
         load_specs(specs)
     for word in ["toy_type3.py", "toy_type3_from", *words]:
         assert word in str(info.value), str(info.value)
+
+
+# ------------------------------------------------------------------ ducc0, by name and auto
+
+needs_ducc0 = pytest.mark.skipif(
+    importlib.util.find_spec("ducc0") is None, reason="ducc0 (the 'nufft' extra) is missing"
+)
+DUCC0 = "w_compact_curvature_interferometer_nufft_ducc0_from"
+FINUFFT = "w_compact_curvature_interferometer_nufft_finufft_from"
+DIRTY_DUCC0 = "dirty_image_nufft_ducc0_from"
+DIRTY_FINUFFT = "dirty_image_nufft_finufft_from"
+
+
+def _every_backend(jax_backend):
+    """(label, module, convert) for numba, array-API on NumPy, JAX and array-API on JAX."""
+    import jax.numpy as jnp
+
+    return [
+        ("numba", nb, np.asarray),
+        ("xp", ax, np.asarray),
+        ("jax", jax_backend, jnp.asarray),
+        ("xp on jax", ax, jnp.asarray),
+    ]
+
+
+@needs_ducc0
+@pytest.mark.parametrize(("n", "n_vis", "uv_max"), [(1, 1, 1e6), (2, 17, 5e7), (13, 300, 5e7)])
+def test_ducc0_compact_matches_exact_sum(jax_backend, n, n_vis, uv_max):
+    """ducc0's type 1 (points wrapping many times are folded) in every backend, and under
+    jax.jit and jax.vmap (a host callback, one batch element at a time)."""
+    import jax
+
+    noise, uv = _data(n_vis, uv_max, seed=n)
+    expected = ref.w_compact_curvature_interferometer_from(n, noise, uv, PIXEL_SCALE)
+    for label, module, convert in _every_backend(jax_backend):
+        got = getattr(module, DUCC0)(n, convert(noise), convert(uv), PIXEL_SCALE)
+        _check(got, expected, label=f"{label} N={n} K={n_vis}")
+    jitted = jax.jit(getattr(jax_backend, DUCC0), static_argnums=0)
+    _check(jitted(n, noise, uv, PIXEL_SCALE), expected, label="jit")
+    both = jax.vmap(lambda s: jitted(n, noise * s, uv, PIXEL_SCALE))(np.array([1.0, 2.0]))
+    _check(both[1], expected / 4, label="vmap")
+
+
+@needs_ducc0
+@pytest.mark.parametrize(("n", "n_vis", "uv_max"), DIRTY_CASES)
+def test_ducc0_dirty_image_matches_exact_sum(jax_backend, n, n_vis, uv_max):
+    """ducc0's type 3 in every backend; method nufft (eps 1e-14, below ducc0's smallest
+    type-3 tolerance) runs ducc0 at that tolerance and meets the contract too."""
+    args = _dirty_data(n, n_vis, uv_max, seed=n)
+    expected = ref.dirty_image_from(*args)
+    for label, module, convert in _every_backend(jax_backend):
+        for name, kwargs in ((DIRTY_DUCC0, {"eps": 2e-14}), (DIRTY_NUFFT, {})):
+            got = getattr(module, name)(*map(convert, args), **kwargs)
+            _check(got, expected, rtol=0, atol_peak=1e-9, label=f"{label} {name} N={n}")
+
+
+@needs_ducc0
+def test_ducc0_type3_eps_rule(jax_backend):
+    """ducc0's type 3 accepts eps >= 1.44e-14 (twice its type-1 floor): nufft_ducc0 below
+    that is a ValueError naming eps (eagerly and under jax.jit: eps is static); method nufft
+    runs ducc0 at its floor for eps in [1e-14, 1.44e-14) and FINUFFT below 1e-14."""
+    import jax
+
+    floor = _runtime.ducc0_min_eps(True)
+    assert 1e-14 < floor < 2e-14
+    assert _runtime.ducc0_min_eps(False) < 1e-14  # the compact form's default is fine
+    args = _dirty_data(6, 50, seed=7)
+    for _, module, convert in _every_backend(jax_backend):
+        with pytest.raises(ValueError, match=rf"{DIRTY_DUCC0}: eps = 1e-14 is below"):
+            getattr(module, DIRTY_DUCC0)(*map(convert, args))
+        with pytest.raises(ValueError, match=rf"{DIRTY_DUCC0}: eps = 1e-14 is below"):
+            getattr(module, DIRTY)(*map(convert, args), method="nufft_ducc0")
+    with pytest.raises(ValueError, match="eps = 1e-14 is below"):
+        jax.jit(getattr(jax_backend, DIRTY_DUCC0))(*args)
+    assert _runtime.ducc0_eps("k", 1e-14, True, clamp=True) == floor
+    assert _runtime.ducc0_eps("k", 3e-14, True, clamp=False) == 3e-14
+    assert _runtime.nufft_library("k", "auto", 1e-14, True) == "ducc0"
+    if importlib.util.find_spec("finufft") is not None:
+        assert _runtime.nufft_library("k", "auto", 5e-15, True) == "finufft"
+        assert _runtime.nufft_library("k", "auto", 5e-15, False) == "finufft"
+        got = getattr(nb, DIRTY_NUFFT)(*args, 5e-15)
+        np.testing.assert_array_equal(got, getattr(nb, DIRTY_FINUFFT)(*args, 5e-15))
+
+
+@needs_ducc0
+@needs_finufft
+def test_ducc0_is_auto_and_the_libraries_are_methods(monkeypatch, jax_backend):
+    """Method nufft is ducc0 where it is installed (the faster library, measured), else
+    FINUFFT; nufft_ducc0 and nufft_finufft name one; JAX on the CPU follows the same rule
+    (AUTOJAX_JAX_NUFFT other than auto forces the jax-finufft/nufftax route)."""
+    import jax
+
+    n, (noise, uv) = 30, _data(2000, seed=11)
+    dirty = _dirty_data(12, 500, seed=12)
+    for _, module, convert in _every_backend(jax_backend):
+        assert {"nufft", "nufft_ducc0", "nufft_finufft"} <= set(module.METHODS[SEED])
+        assert {"nufft", "nufft_ducc0", "nufft_finufft"} <= set(module.METHODS[DIRTY])
+        nv, u = convert(noise), convert(uv)
+        auto = np.asarray(getattr(module, SEED)(n, nv, u, PIXEL_SCALE, method="nufft"))
+        np.testing.assert_array_equal(auto, getattr(module, DUCC0)(n, nv, u, PIXEL_SCALE))
+        fin = np.asarray(getattr(module, SEED)(n, nv, u, PIXEL_SCALE, method="nufft_finufft"))
+        np.testing.assert_array_equal(fin, getattr(module, FINUFFT)(n, nv, u, PIXEL_SCALE))
+        assert not np.array_equal(auto, fin)  # two libraries, two roundings
+        args = [convert(a) for a in dirty]
+        np.testing.assert_array_equal(
+            np.asarray(getattr(module, DIRTY)(*args, method="nufft", eps=2e-14)),
+            np.asarray(getattr(module, DIRTY_DUCC0)(*args, eps=2e-14)),
+        )
+    assert _runtime.jax_library_plan("k", "auto", 1e-14, False, True) == {"default": "ducc0"}
+    assert "ducc0" not in _runtime.jax_library_plan("k", "finufft", 1e-14, False, True).values()
+    monkeypatch.setattr(_runtime, "JAX_NUFFT", "jax_finufft")
+    assert _runtime.jax_library_plan("k", "auto", 1e-14, False, True) == {"default": "jax_finufft"}
+    # without ducc0: FINUFFT (NumPy) and the jax-finufft route (JAX)
+    monkeypatch.setattr(_runtime, "JAX_NUFFT", "auto")
+    monkeypatch.setitem(sys.modules, "ducc0", None)
+    jax.clear_caches()
+    try:
+        assert _runtime.nufft_library("k", "auto", 1e-14, False) == "finufft"
+        assert "ducc0" not in _runtime.jax_library_plan("k", "auto", 1e-14, False, True).values()
+        for module in (nb, ax, jax_backend):
+            np.testing.assert_array_equal(
+                np.asarray(getattr(module, SEED)(n, noise, uv, PIXEL_SCALE, method="nufft")),
+                np.asarray(getattr(module, FINUFFT)(n, noise, uv, PIXEL_SCALE)),
+            )
+        with pytest.raises(ImportError, match=rf"{DUCC0}: .*optional 'nufft' extra"):
+            getattr(nb, DUCC0)(n, noise, uv, PIXEL_SCALE)
+    finally:
+        jax.clear_caches()
+
+
+@needs_ducc0
+def test_non_finite_coordinates_never_reach_ducc0(jax_backend):
+    """NumPy: a ValueError before the call (the kernels' own check, past the argument
+    checks); JAX under jit: the coordinates are zeroed for the call and the result is NaN."""
+    import jax
+
+    noise, uv = _data(50, seed=13)
+    bad = uv.copy()
+    bad[7, 1] = np.nan
+    module = sys.modules[getattr(nb, DUCC0).__module__]
+    with pytest.raises(ValueError, match=rf"{DUCC0}: a NUFFT point coordinate is not finite"):
+        getattr(module, f"_{DUCC0}_impl")(5, noise, bad, PIXEL_SCALE, 1e-14)
+    coord = np.array([[0.5, np.inf]])
+    with pytest.raises(ValueError, match="k: a NUFFT point coordinate is not finite"):
+        _runtime.ducc0_coordinates("k", coord, True)
+    folded = _runtime.ducc0_coordinates("k", np.array([[7.0, -0.5]]), True)
+    np.testing.assert_allclose(folded, [[7.0 - 2 * np.pi, -0.5]])
+    got = jax.jit(getattr(jax_backend, DUCC0), static_argnums=0)(5, noise, bad, PIXEL_SCALE)
+    assert np.all(np.isnan(np.asarray(got)))
+    vis, noise_c, uv_d, grid = _dirty_data(5, 40, seed=14)
+    grid = grid.copy()
+    grid[0, 0] = np.inf
+    jitted = jax.jit(getattr(jax_backend, DIRTY_DUCC0), static_argnames="eps")
+    got = jitted(vis, noise_c, uv_d, grid, eps=2e-14)
+    assert np.all(np.isnan(np.asarray(got)))

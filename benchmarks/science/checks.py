@@ -3,6 +3,8 @@
 - W1: relative error <= ``W1_RTOL`` on entries above ``W1_FLOOR`` of the peak, absolute
   error <= ``W1_RTOL * W1_FLOOR`` of the peak on the others (the same bound, continued
   below the threshold), over the full form or spot entries (:func:`compact_entries_direct`).
+- W1's dirty-image rows (the second NUFFT of the precompute): |error| <= ``W1_RTOL`` of the
+  largest |value| over ``SPOT_PIXELS`` pixels summed directly (the tests' contract for it).
 - W2: |error| <= ``W2_RTOL`` (|F| + max|F|), over F or spot columns
   (:func:`curvature_columns`).
 - W3: relative ``W3_RTOL`` on the total and on the part that depends on F
@@ -35,6 +37,14 @@ class CompactExpected:
     values: np.ndarray  # their direct sums
     peak: float  # C[0, N-1] = sum of the weights, the largest entry
     full: np.ndarray | None = None
+
+
+@dataclass
+class DirtyExpected:
+    M: int
+    index: np.ndarray  # the spot pixels
+    values: np.ndarray  # their direct sums
+    peak: float  # the largest |value| among them
 
 
 @dataclass
@@ -81,6 +91,39 @@ def check_compact(result, expected: CompactExpected, what: str) -> float:
             f"expected {want[worst]!r}"
         )
     return rel
+
+
+def check_dirty(result, expected: DirtyExpected, what: str) -> float:
+    """Raise unless the dirty image is within ``W1_RTOL`` of the spot peak at the spot
+    pixels; return max error / peak."""
+    a = as_numpy(result)
+    if a.shape != (expected.M,):
+        raise WrongAnswer(f"{what}: shape {a.shape}, expected {(expected.M,)}")
+    got = a[expected.index]
+    if not np.all(np.isfinite(got)):
+        raise WrongAnswer(f"{what}: non-finite values")
+    error = float(np.max(np.abs(got - expected.values))) / expected.peak
+    if not error <= W1_RTOL:
+        raise WrongAnswer(
+            f"{what}: max error {error:.3g} of the peak over {len(got)} spot pixels "
+            f"(allowed {W1_RTOL:g})"
+        )
+    return error
+
+
+def dirty_pixels_direct(problem: Problem, index: np.ndarray) -> np.ndarray:
+    """The dirty image at pixels ``index`` by a direct float64 sum over K, in blocks."""
+    c = problem.data.real / problem.noise_map.real**2
+    s = -problem.data.imag / problem.noise_map.imag**2
+    uv = problem.uv_wavelengths
+    g = problem.grid_radians_slim[index]
+    out = np.zeros(len(index))
+    block = max(1, 2**22 // max(len(index), 1))
+    for start in range(0, len(c), block):
+        sl = slice(start, start + block)
+        phase = 2 * np.pi * (np.outer(g[:, 1], uv[sl, 0]) + np.outer(g[:, 0], uv[sl, 1]))
+        out += np.cos(phase) @ c[sl] + np.sin(phase) @ s[sl]
+    return out
 
 
 def check_curvature(result, expected: CurvatureExpected, what: str) -> float:

@@ -70,7 +70,7 @@ def _predict_compact(row: Row, N: int, K: int, rate: dict) -> Prediction:
     if row.backend == "original":
         ops = 4 * N * N * K
         return Prediction(ops / rate["serial_trig"], 4 * N * N * 8, "4 N² K cos, one core")
-    if row.method == "nufft":
+    if row.method.startswith("nufft") or row.backend == "library":
         fft = 5 * (4 * N) ** 2 * math.log2((4 * N) ** 2)  # the upsampled (4N)² grid
         return Prediction(
             30 * K / rate["loop"] + fft / rate["fft"],

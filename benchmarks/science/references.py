@@ -28,11 +28,13 @@ import numpy as np
 from .checks import (
     CompactExpected,
     CurvatureExpected,
+    DirtyExpected,
     LikelihoodExpected,
     check_compact,
     check_curvature,
     compact_entries_direct,
     curvature_columns,
+    dirty_pixels_direct,
     likelihood_from_curvature,
 )
 from .problem import Problem
@@ -40,6 +42,7 @@ from .workloads import numba_call, numba_methods
 
 SPOT_ENTRIES = 300  # W1 entries summed directly
 SPOT_COLUMNS = 8  # W2 columns computed with NumPy
+SPOT_PIXELS = 256  # dirty-image pixels (W1's type-3 rows) summed directly
 
 
 class Cache:
@@ -128,6 +131,23 @@ class References:
         )
         peak = float(values[np.searchsorted(index, corners[0])])
         return CompactExpected(N=n, index=index, values=values, peak=peak)
+
+    @cached_property
+    def dirty_spot(self) -> DirtyExpected:
+        """The dirty image at ``SPOT_PIXELS`` random pixels by a direct sum over K."""
+        p = self.problem
+        m = p.grid_radians_slim.shape[0]
+        rng = np.random.default_rng([zlib.crc32(b"spot-dirty"), m, p.K])
+        index = np.sort(rng.choice(m, size=min(SPOT_PIXELS, m), replace=False))
+        what = f"W1 dirty-image spot reference ({len(index)} pixels, direct sum over K = {p.K:,})"
+        digest = Cache.digest(p.data, p.noise_map, p.uv_wavelengths, p.grid_radians_slim, index)
+        values, _ = self.cache.get(
+            self.preset.name,
+            "dirty-spot",
+            digest,
+            self._timed(what, lambda: dirty_pixels_direct(p, index)),
+        )
+        return DirtyExpected(M=m, index=index, values=values, peak=float(np.max(np.abs(values))))
 
     @cached_property
     def w1(self) -> CompactExpected:

@@ -1,7 +1,11 @@
 """The rows of each workload (one timed call each), and how a row is called and checked.
 
 W1 and W2: every method of every backend's public kernel, plus ``original``'s upstream
-preload loop, and for W2 the 4-loop ``direct`` kernel and JAX's BCOO products.
+preload loop, and for W2 the 4-loop ``direct`` kernel and JAX's BCOO products. W1 also has
+the precompute's second NUFFT, the dirty image (``dirty_image_from``, its NUFFT methods:
+``<backend> dirty image <method>``), and the bare library calls on the same points
+(``backend="library"``: ducc0 and FINUFFT, type 1 and type 3, the inputs prepared outside
+the timing), the floor the NUFFT rows are compared with.
 
 W3 has two kinds of row, labelled for what they time:
 
@@ -27,10 +31,19 @@ from autojax import backends
 
 from ..cases import blocking, converter
 from ..harness import as_numpy
-from .checks import check_compact, check_curvature, check_likelihood
+from .checks import check_compact, check_curvature, check_dirty, check_likelihood
 from .lattice import compact_from_preload
 from .problem import Problem
-from .workloads import BASELINE, DEFAULT_METHOD, PUBLIC, SEED_ARGUMENTS, STEP, nufft_kwargs
+from .workloads import (
+    BARE,
+    BASELINE,
+    DEFAULT_METHOD,
+    DIRTY,
+    PUBLIC,
+    SEED_ARGUMENTS,
+    STEP,
+    nufft_kwargs,
+)
 
 #: the kernel of ``original``'s row of each workload
 ORIGINAL = {
@@ -38,6 +51,10 @@ ORIGINAL = {
     "W2": "curvature_matrix_via_w_tilde_curvature_preload_interferometer_from",
     "W3": "log_likelihood_function_via_w_compact_from",
 }
+#: the dirty image's ``nufft_ducc0`` rows pass this ``eps`` when none was chosen: the default
+#: (1e-14) is below the smallest ducc0's type 3 accepts (1.44e-14), and that method refuses it
+DUCC0_METHOD = "nufft_ducc0"
+DUCC0_DIRTY_EPS = 2e-14
 #: what a W3 step row times (its ``kernel`` in the JSON)
 STEP_CALL = "Likelihood.log_evidence"
 
@@ -59,6 +76,11 @@ class Row:
     def function(self) -> Callable:
         """The kernel, looked up at call time (tests patch the backend modules)."""
         return getattr(backends.load(self.backend), self.kernel)
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the row computes the dirty image (W1's type-3 rows)."""
+        return self.kernel in (DIRTY, "dirty")
 
 
 def backend_methods(module, workload: str) -> tuple[tuple[str, ...], bool]:
@@ -99,12 +121,25 @@ def build_rows(workload: str, names: Sequence[str]) -> list[Row]:
         for method in methods:
             label = f"{name} {method}{seed}"
             rows.append(Row(workload, name, method, PUBLIC[workload], keyword, label))
+        if workload == "W1" and DIRTY in (getattr(module, "METHODS", None) or {}):
+            for method in module.METHODS[DIRTY]:
+                if method.startswith("nufft"):
+                    label = f"{name} dirty image {method}"
+                    if method == DUCC0_METHOD:
+                        label += f" (eps {DUCC0_DIRTY_EPS:g})"
+                    rows.append(Row("W1", name, method, DIRTY, True, label))
         if workload == "W2":
             direct = PUBLIC["W2"].replace("_from", "_direct_from")
             if hasattr(module, direct):
                 rows.append(Row("W2", name, "direct", direct, False, f"{name} direct (4-loop)"))
             if hasattr(module, PUBLIC["W2"] + "_BCOO"):
                 rows.append(Row("W2", name, "BCOO", PUBLIC["W2"] + "_BCOO", False, f"{name} BCOO"))
+    if workload == "W1":
+        import importlib.util
+
+        for label, (transform, library) in BARE.items():
+            if importlib.util.find_spec(library) is not None:
+                rows.append(Row("W1", "library", library, transform, False, label))
     rows = [dataclasses.replace(r, baseline=r.label == BASELINE[workload]) for r in rows]
     rows.sort(key=lambda r: not r.baseline)  # the baseline first: the ratios need it
     return rows
@@ -117,13 +152,103 @@ def bind(row: Row, problem: Problem, eps: float | None = None) -> Callable[[], A
     """A no-argument call of ``row`` on ``problem``: inputs converted, JAX blocked on."""
     if row.step:
         return bind_step(row, problem)
+    if row.backend == "library":
+        return bind_bare(row, problem, eps)
     fn = row.function()
     convert = converter(row.backend)
     args = [convert(a) for a in problem.args_for(fn)]
     if row.keyword:
+        if row.dirty and row.method == DUCC0_METHOD and eps is None:
+            eps = DUCC0_DIRTY_EPS  # the default 1e-14 is below ducc0's type-3 floor
         fn = functools.partial(fn, method=row.method, **nufft_kwargs(fn, row.method, eps))
     call = blocking(fn, row.backend)
     return lambda: call(*args)
+
+
+def bind_bare(row: Row, problem: Problem, eps: float | None = None) -> Callable[[], Any]:
+    """The bare library call of a ``library`` row on the points the kernels use.
+
+    Coordinates, weights and the output are prepared here, outside the timing; the call
+    returns what the kernel returns (the compact form's modes sliced, the real part), so
+    the same check applies. ``eps``: the kernels' default (1e-14) unless one was chosen;
+    ducc0's type 3 at its smallest, 1.44e-14, as the ``nufft`` method does.
+    """
+    import numpy as np
+
+    from autojax import _runtime
+
+    if row.kernel == "compact":
+        n = problem.grid_size
+        d = 2 * np.pi * problem.pixel_scale * np.pi / 648000
+        uv = problem.uv_wavelengths
+        coord = np.stack([-d * uv[:, 1], d * uv[:, 0]], axis=1)
+        coord -= 2 * np.pi * np.floor((coord + np.pi) / (2 * np.pi))
+        weights = (problem.noise_map_real**-2).astype(np.complex128)
+        shape = (2 * n - 1, 2 * n - 1)
+        tol = 1e-14 if eps is None else eps
+        if row.method == "ducc0":
+            import ducc0
+
+            out = np.empty(shape, dtype=np.complex128)
+            threads = _runtime.usable_cores()
+
+            def call():
+                ducc0.nufft.nu2u(
+                    points=weights,
+                    coord=coord,
+                    forward=False,
+                    epsilon=tol,
+                    nthreads=threads,
+                    out=out,
+                )
+                return np.ascontiguousarray(out[n - 1 :, :].real)
+
+            return call
+        import finufft
+
+        x0, x1 = np.ascontiguousarray(coord[:, 0]), np.ascontiguousarray(coord[:, 1])
+
+        def call():
+            f = finufft.nufft2d1(x0, x1, weights, shape, eps=tol, isign=1, modeord=0)
+            return np.ascontiguousarray(f[n - 1 :, :].real)
+
+        return call
+    uv, g = problem.uv_wavelengths, problem.grid_radians_slim
+    c = problem.data.real / problem.noise_map.real**2 + 1j * (
+        problem.data.imag / problem.noise_map.imag**2
+    )
+    coord = 2 * np.pi * uv
+    target = np.ascontiguousarray(g[:, ::-1])
+    tol = 1e-14 if eps is None else eps
+    if row.method == "ducc0":
+        import ducc0
+
+        out = np.empty(len(g), dtype=np.complex128)
+        threads = _runtime.usable_cores()
+        tol = max(tol, _runtime.ducc0_min_eps(True))
+
+        def call():
+            ducc0.nufft.experimental.nu2nu(
+                points_in=c,
+                coord_in=coord,
+                coord_out=target,
+                forward=False,
+                epsilon=tol,
+                nthreads=threads,
+                points_out=out,
+            )
+            return out.real.copy()
+
+        return call
+    import finufft
+
+    x0, x1 = np.ascontiguousarray(coord[:, 0]), np.ascontiguousarray(coord[:, 1])
+    s0, s1 = np.ascontiguousarray(target[:, 0]), np.ascontiguousarray(target[:, 1])
+
+    def call():
+        return finufft.nufft2d3(x0, x1, c, s0, s1, eps=tol, isign=1).real.copy()
+
+    return call
 
 
 def step_likelihood(row: Row, problem: Problem):
@@ -178,6 +303,8 @@ def bind_step(row: Row, problem: Problem) -> Callable[[], Any]:
 
 def checker(row: Row, problem: Problem, expected) -> Callable[[Any], float]:
     what = f"{row.workload} {row.label} ({row.backend}.{row.kernel})"
+    if row.dirty:
+        return lambda r: check_dirty(r, expected, what)
     if row.workload == "W1":
         if row.backend == "original":
             return lambda r: check_compact(

@@ -26,6 +26,17 @@ PUBLIC = {
     "W2": "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
     "W3": "log_likelihood_function_via_w_compact_from",
 }
+#: W1's second transform: the dirty image's NUFFT rows (a type 3; its exact sum, O(M K), is
+#: left out: the reference checks spot pixels)
+DIRTY = "dirty_image_from"
+#: the bare library calls W1 times on the same points as the kernels (the floor of their
+#: NUFFT rows): label -> (transform, library)
+BARE = {
+    "ducc0 nu2u (bare)": ("compact", "ducc0"),
+    "finufft nufft2d1 (bare)": ("compact", "finufft"),
+    "ducc0 nu2nu (bare)": ("dirty", "ducc0"),
+    "finufft nufft2d3 (bare)": ("dirty", "finufft"),
+}
 #: the method a backend without ``METHODS`` has (called without the keyword)
 DEFAULT_METHOD = {"W1": "exact", "W2": "two_pass", "W3": "default"}
 #: what the two kinds of W3 row time, as their labels say
@@ -39,8 +50,9 @@ NUFFT_EPS: float | None = None
 
 
 def nufft_kwargs(fn, method: str, eps: float | None) -> dict:
-    """``eps=`` for a NUFFT method when one was chosen and the kernel takes it."""
-    if method != "nufft" or eps is None:
+    """``eps=`` for a NUFFT method (``nufft``, ``nufft_<library>``) when one was chosen and
+    the kernel takes it."""
+    if not method.startswith("nufft") or eps is None:
         return {}
     try:
         params = inspect.signature(fn).parameters

@@ -12,7 +12,8 @@ the library for the centred range of ``2 L + 1`` modes with ``L = max |mode|`` o
 axis, and slice out the modes the output needs (for ``m >= 0`` the upper half of the
 axis; measured as fast as shifting the modes by a phase factor on the weights, and
 without its extra rounding). Numba (plain Python, not compiled) and array-API on NumPy
-call FINUFFT; JAX calls jax-finufft on the CPU and nufftax elsewhere (chunked over k, so
+call ducc0 or FINUFFT (``library``); JAX calls ducc0 (a host callback) or jax-finufft on
+the CPU and nufftax elsewhere (chunked over k, so
 memory stays flat in K); the tolerance ``eps`` is an argument (static under ``jax.jit``).
 
 With ``targets`` the kernel is a 2-D *type-3* NUFFT instead, from non-uniform points to
@@ -31,7 +32,17 @@ Spec fields: ``index`` (output indices -> extents, two of them), ``reduce`` (``(
 ``weight`` (an expression of k), ``points`` (output index -> its coordinate, an expression
 of k), ``modes`` (output index -> its mode: ``i``, ``i + e`` or ``i - e`` with ``e`` built
 from sizes and int arguments only), ``part`` ("real", "imag" or "complex"), ``sign``
-(+1 or -1), ``eps`` (the name of a ``float`` argument), ``lets`` (scalars computed first).
+(+1 or -1), ``eps`` (the name of a ``float`` argument), ``lets`` (scalars computed first),
+``library`` ("auto", "ducc0" or "finufft": which library runs it; see :data:`LIBRARIES`).
+
+ducc0 (``ducc0.nufft.nu2u`` for type 1, ``ducc0.nufft.experimental.nu2nu`` for type 3) is
+called with one (K, 2) coordinate array, a preallocated output and an explicit thread
+count; it accepts ``eps`` down to 7.2e-15 (type 1) and 1.44e-14 (type 3) only, so
+``auto`` falls back to FINUFFT below that and an explicit ``ducc0`` raises a ValueError
+naming ``eps``. On JAX it runs through ``jax.pure_callback`` (on the host; no derivative
+rule), which under ``auto`` is the CPU route; other platforms keep nufftax.
+Non-finite point coordinates never reach ducc0: a ValueError eagerly (NumPy), and under
+JAX they are replaced by 0 and the result is NaN.
 """
 
 from __future__ import annotations
@@ -44,6 +55,10 @@ from ..expr import read_names
 from ..model import Kernel
 
 PARTS = {"real": "real", "imag": "imag", "complex": None}
+#: the ``library`` a kernel may name: "auto" (the fastest installed one that reaches
+#: ``eps``: ducc0, else FINUFFT), "ducc0" or "finufft" (on JAX: jax-finufft on the CPU,
+#: nufftax elsewhere)
+LIBRARIES = ("auto", "ducc0", "finufft")
 #: per-point cost of a nufftax chunk in elements (its spreading tables hold nspread**2 = up
 #: to 256 values per point); the chunk is the chunk budget over this, 16,384 points by default
 NUFFTAX_POINT_COST = 128
@@ -63,6 +78,7 @@ class Nufft(Kernel):
     eps: str = "eps"
     lets: dict[str, str] = field(default_factory=dict)
     targets: dict[str, str] = field(default_factory=dict)
+    library: str = "auto"
 
     kind = "nufft"
 
@@ -110,6 +126,8 @@ class Nufft(Kernel):
                 "returns",
                 f"part {self.part!r} returns {want}, not {self.out_decl.dtype}",
             )
+        if self.library not in LIBRARIES:
+            self.fail("library", f"{self.library!r} is not one of {list(LIBRARIES)}")
         if self.sign not in (1, -1):
             self.fail("sign", f"must be +1 or -1, not {self.sign!r}")
         decl = self.decls.get(self.eps)
@@ -183,6 +201,49 @@ def _mode_offset(kernel: Kernel, field_name, text, idx, static) -> str:
     return f"{sign}({ast.unparse(rest)})"
 
 
+def _only_subscripts(texts, name: str) -> bool:
+    """Whether ``name`` appears in ``texts`` only as a whole index of a subscript (``a[k]``,
+    ``a[k, 1]``), so that the NumPy templates may bind it to ``slice(None)`` (views of the
+    arrays, no gather of K elements) instead of ``arange(K)``."""
+    for text in texts:
+        tree = ast.parse(text, mode="eval")
+        allowed = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript):
+                index = node.slice
+                for part in index.elts if isinstance(index, ast.Tuple) else [index]:
+                    if isinstance(part, ast.Name) and part.id == name:
+                        allowed.add(id(part))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == name and id(node) not in allowed:
+                return False
+    return True
+
+
+def _weight_parts(text: str, lowering: str) -> tuple[str, str] | None:
+    """``(real, imag)`` lowered, when the weight reads ``a + 1j * b`` (or is real: ``(a,
+    "0.0")`` when it holds no ``1j``), so that a NumPy template writes the two parts into
+    one complex array instead of building complex temporaries; None otherwise."""
+    node = ast.parse(text, mode="eval").body
+    has_complex = any(
+        isinstance(n, ast.Constant) and isinstance(n.value, complex) for n in ast.walk(node)
+    )
+    if not has_complex:
+        return ex.lower(text, lowering), "0.0"
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Add)
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Mult)
+        and isinstance(node.right.left, ast.Constant)
+        and node.right.left.value == 1j
+    ):
+        real, imag = ast.unparse(node.left), ast.unparse(node.right.right)
+        if "1j" not in real and "1j" not in imag:
+            return ex.lower(real, lowering), ex.lower(imag, lowering)
+    return None
+
+
 def _type3_view(k: Nufft, backend: str) -> dict:
     ((idx, extent),) = k.index.items()
     kname, kext = k.reduce
@@ -206,6 +267,10 @@ def _type3_view(k: Nufft, backend: str) -> dict:
         "point_cost": NUFFTAX_POINT_COST,
         "stem": k.spec_file.removesuffix(".py"),
         "out_dtype": "complex128" if k.part == "complex" else "float64",
+        "library": k.library,
+        "forward": k.sign < 0,
+        "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
+        "weight_parts": _weight_parts(k.weight, lowering),
     }
 
 
@@ -234,4 +299,8 @@ def view(k: Nufft, backend: str) -> dict:
         "stem": k.spec_file.removesuffix(".py"),
         "out_dtype": "complex128" if k.part == "complex" else "float64",
         "type3": False,
+        "library": k.library,
+        "forward": k.sign < 0,
+        "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
+        "weight_parts": _weight_parts(k.weight, lowering),
     }

@@ -41,11 +41,15 @@ from .w_tilde import (
     w_tilde_curvature_interferometer_from,
     w_compact_curvature_interferometer_exact_from,
     w_compact_curvature_interferometer_nufft_from,
+    w_compact_curvature_interferometer_nufft_ducc0_from,
+    w_compact_curvature_interferometer_nufft_finufft_from,
     w_compact_curvature_interferometer_from,
     w_tilde_via_compact_from,
     w_tilde_via_preload_from,
     dirty_image_exact_from,
     dirty_image_nufft_from,
+    dirty_image_nufft_ducc0_from,
+    dirty_image_nufft_finufft_from,
     dirty_image_from,
 )
 
@@ -58,6 +62,8 @@ METHODS = {
     "dirty_image_from": (
         "exact",
         "nufft",
+        "nufft_ducc0",
+        "nufft_finufft",
     ),
     "log_evidence_via_w_compact_from": (
         "two_pass",
@@ -70,6 +76,8 @@ METHODS = {
     "w_compact_curvature_interferometer_from": (
         "exact",
         "nufft",
+        "nufft_ducc0",
+        "nufft_finufft",
     ),
 }
 
@@ -103,10 +111,14 @@ __all__ = [
     "w_tilde_curvature_interferometer_from",
     "w_compact_curvature_interferometer_exact_from",
     "w_compact_curvature_interferometer_nufft_from",
+    "w_compact_curvature_interferometer_nufft_ducc0_from",
+    "w_compact_curvature_interferometer_nufft_finufft_from",
     "w_compact_curvature_interferometer_from",
     "w_tilde_via_compact_from",
     "w_tilde_via_preload_from",
     "dirty_image_exact_from",
     "dirty_image_nufft_from",
+    "dirty_image_nufft_ducc0_from",
+    "dirty_image_nufft_finufft_from",
     "dirty_image_from",
 ]

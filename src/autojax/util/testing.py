@@ -28,6 +28,10 @@ REFERENCE_NAME = {
     "w_compact_curvature_interferometer_nufft_from": "w_compact_curvature_interferometer_from",
     "dirty_image_exact_from": "dirty_image_from",
     "dirty_image_nufft_from": "dirty_image_from",
+    "w_compact_curvature_interferometer_nufft_ducc0_from": "w_compact_curvature_interferometer_from",
+    "w_compact_curvature_interferometer_nufft_finufft_from": "w_compact_curvature_interferometer_from",
+    "dirty_image_nufft_ducc0_from": "dirty_image_from",
+    "dirty_image_nufft_finufft_from": "dirty_image_from",
 }
 
 
