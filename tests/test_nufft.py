@@ -749,12 +749,14 @@ def test_ducc0_type3_eps_rule(jax_backend):
     assert _runtime.ducc0_min_eps(False) < 1e-14  # the compact form's default is fine
     args = _dirty_data(6, 50, seed=7)
     for _, module, convert in _every_backend(jax_backend):
+        # the kernel's own default (2e-14) is accepted; 1e-14 is refused
+        assert np.all(np.isfinite(getattr(module, DIRTY_DUCC0)(*map(convert, args))))
         with pytest.raises(ValueError, match=rf"{DIRTY_DUCC0}: eps = 1e-14 is below"):
-            getattr(module, DIRTY_DUCC0)(*map(convert, args))
+            getattr(module, DIRTY_DUCC0)(*map(convert, args), 1e-14)
         with pytest.raises(ValueError, match=rf"{DIRTY_DUCC0}: eps = 1e-14 is below"):
             getattr(module, DIRTY)(*map(convert, args), method="nufft_ducc0")
     with pytest.raises(ValueError, match="eps = 1e-14 is below"):
-        jax.jit(getattr(jax_backend, DIRTY_DUCC0))(*args)
+        jax.jit(getattr(jax_backend, DIRTY_DUCC0), static_argnames="eps")(*args, eps=1e-14)
     assert _runtime.ducc0_eps("k", 1e-14, True, clamp=True) == floor
     assert _runtime.ducc0_eps("k", 3e-14, True, clamp=False) == 3e-14
     assert _runtime.nufft_library("k", "auto", 1e-14, True) == "ducc0"

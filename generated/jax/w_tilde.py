@@ -1349,7 +1349,7 @@ def _dirty_image_nufft_ducc0_from_impl(
     eps="float finite >0",
 )
 def dirty_image_nufft_ducc0_from(
-    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=2e-14
 ):
     """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
 

@@ -909,6 +909,10 @@ def _dirty_image_nufft_from_impl_ducc0(
     _target[:, 1] = grid_radians_slim[i, 0]
     _coord = _runtime.ducc0_coordinates("dirty_image_nufft_from", _coord, False)
     _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
+    # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+    _runtime.refuse_bad_type3(
+        "dirty_image_nufft_from", [_coord[:, 0], _coord[:, 1]], [_target[:, 0], _target[:, 1]]
+    )
     _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
     _c.real = xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
     _c.imag = xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2
@@ -1032,7 +1036,7 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
 
 
 def _dirty_image_nufft_ducc0_from_impl(
-    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=2e-14
 ):
     try:
         import ducc0
@@ -1058,6 +1062,10 @@ def _dirty_image_nufft_ducc0_from_impl(
     _target[:, 1] = grid_radians_slim[i, 0]
     _coord = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _coord, False)
     _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
+    # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+    _runtime.refuse_bad_type3(
+        "dirty_image_nufft_ducc0_from", [_coord[:, 0], _coord[:, 1]], [_target[:, 0], _target[:, 1]]
+    )
     _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
     _c.real = xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
     _c.imag = xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2
@@ -1082,7 +1090,7 @@ def _dirty_image_nufft_ducc0_from_impl(
     eps="float finite >0",
 )
 def dirty_image_nufft_ducc0_from(
-    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=2e-14
 ):
     """The noise-weighted dirty image by a type-3 NUFFT, to the relative tolerance ``eps``.
 
