@@ -3,10 +3,21 @@
     python benchmarks/io_scale.py ms [ROWS] [CHANNELS]   # read speed of a built MS
     python benchmarks/io_scale.py rss [K] [zarr]         # precompute peak RSS, each in a fresh process
     python benchmarks/io_scale.py raw casacore|daskms    # import and raw column read, 40k rows
+    python benchmarks/io_scale.py dask [K] [RUNS...]     # precompute from zarr: one process
+                                                         # vs Dask LocalClusters (RUNS: serial,
+                                                         # cluster1, cluster2; default all three)
 
 ``raw`` times the import and a plain read of DATA, FLAG, UVW, WEIGHT and FLAG_ROW per data
 description (no Stokes conversion), with python-casacore or with dask-ms (installed apart:
 it is not a dependency); each engine in its own process for a fair import time.
+
+``dask`` builds a K-visibility zarr store, then precomputes from it in a fresh process per
+run: ``serial`` (``Likelihood.precompute()``, the default single-process path) and
+``clusterN`` (a ``dask.distributed.LocalCluster`` of N single-threaded worker processes,
+``precompute(scheduler=client)``), each after a warm-up precompute of 2**19 visibilities in
+memory (compilation and the Numba cache, on every worker). It reports visibilities per second
+and peak RSS: of the process for ``serial``; of the client process and of each worker for
+``clusterN``.
 
 Each measurement of ``rss`` runs in its own process (peak RSS is a per-process high-water
 mark); the store is built by chunks, so building it needs no K-sized array either.
@@ -127,6 +138,41 @@ def precompute(source: str, path: str) -> dict:
     }
 
 
+def dask_precompute(run: str, path: str) -> dict:
+    from autojax import Likelihood, Observation
+
+    obs = Observation.from_zarr(path)
+    vis, noise, uv = obs._read(slice(0, min(2**19, obs.visibility_count)))
+    warm = Observation(vis, noise, uv, obs.mask)
+    result = {"run": run, "K": obs.visibility_count}
+    if run == "serial":
+        Likelihood(warm, progress=False).precompute()
+        start = time.perf_counter()
+        Likelihood(obs, progress=False).precompute()
+        seconds = time.perf_counter() - start
+        result["peak_rss_mb"] = peak_rss_mb()
+    else:
+        from distributed import Client, LocalCluster
+
+        workers = int(run.removeprefix("cluster"))
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        with Client(cluster) as client:
+            for _ in range(2):  # both workers, the chunk size of the run
+                Likelihood(warm, progress=False).precompute(scheduler=client)
+            start = time.perf_counter()
+            Likelihood(obs, progress=False).precompute(scheduler=client)
+            seconds = time.perf_counter() - start
+            peaks = client.run(peak_rss_mb)
+            result["worker_peak_rss_mb"] = sorted(round(v, 1) for v in peaks.values())
+            result["client_peak_rss_mb"] = peak_rss_mb()
+        cluster.close()
+    result["precompute_s"] = seconds
+    result["vis_per_s"] = obs.visibility_count / seconds
+    return result
+
+
 RAW_COLUMNS = ("DATA", "FLAG", "UVW", "WEIGHT", "FLAG_ROW")
 
 
@@ -189,6 +235,21 @@ def main(argv: list[str]) -> None:
                     text=True,
                 )
                 print(out.stdout.strip(), flush=True)
+    elif argv[0] == "dask":
+        k = int(float(argv[1])) if len(argv) > 1 else 10_000_000
+        with tempfile.TemporaryDirectory() as folder:
+            path = str(Path(folder) / "obs.zarr")
+            write_store(path, k)
+            for run in argv[2:] or ("serial", "cluster1", "cluster2"):
+                out = subprocess.run(
+                    [sys.executable, __file__, "_dask", run, path],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                print(out.stdout.strip(), flush=True)
+    elif argv[0] == "_dask":
+        print(json.dumps(dask_precompute(argv[1], argv[2])))
     elif argv[0] == "_raw":
         print(json.dumps(raw_read(argv[1], Path(argv[2]))))
     elif argv[0] == "_precompute":

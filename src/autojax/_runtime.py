@@ -394,7 +394,6 @@ def refuse_bad_type3(kernel: str, points, targets) -> None:
         )
 
 
-
 def jax_library_plan(
     kernel: str, library: str, eps: float, type3: bool, have_grid: bool
 ) -> dict[str, str]:

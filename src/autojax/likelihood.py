@@ -149,11 +149,7 @@ class Likelihood:
 
     # ------------------------------------------------------------- precompute (once)
     def _array(self, value):
-        if self.backend == "jax":
-            import jax.numpy as jnp
-
-            return jnp.asarray(value)
-        return value
+        return _as_array(value) if self.backend == "jax" else value
 
     def _column(self, vector):
         """``vector`` (M,) as an (M, 1) column of this backend's array type."""
@@ -163,44 +159,59 @@ class Likelihood:
             return jnp.reshape(vector, (-1, 1))
         return np.reshape(np.asarray(vector), (-1, 1))
 
-    def precompute(self, path: str | os.PathLike | None = None) -> Likelihood:
+    def precompute(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        scheduler: Any = None,
+        chunk: int | None = None,
+        split_every: int = 8,
+    ) -> Likelihood:
         """Compute the per-observation constants now (otherwise on first use); return self.
 
         With ``path``: load them from that file when it exists (its fingerprint must match
         this likelihood's inputs, else a ``ValueError``), otherwise compute them and save
         them there, atomically (see :mod:`autojax.precompute`).
+
+        ``scheduler``: ``None`` (the default) computes here, chunk after chunk. Otherwise the
+        precompute runs as a Dask graph over chunks of ``chunk`` visibilities (default
+        ``CHUNK``), partial sums added in a tree of fan-in ``split_every``: ``"threads"``,
+        ``"processes"``, ``"synchronous"`` or a ``dask.distributed.Client`` (the ``dask``
+        extra; see :mod:`autojax.scale.dask`). A streamed observation's chunks are read
+        from its file inside the tasks.
         """
         if path is not None:
             from . import precompute as saved
 
-            return saved.precompute_with_file(self, path)
+            return saved.precompute_with_file(
+                self, path, scheduler=scheduler, chunk=chunk, split_every=split_every
+            )
         if self._constants is not None:
             return self
-        obs, mask, kernels = self.observation, self.observation.mask, self.kernels
-        grid = self._array(mask.grid_radians_slim)
-        methods = {"method": self.precompute_method, "eps": self.eps}
+        if scheduler is not None:
+            from .scale import dask as on_dask
 
-        def step(chunk: slice):
-            vis, noise, uv = obs._read(chunk)  # one chunk in memory, even from disk
-            noise_real = self._array(np.ascontiguousarray(noise.real))
-            vis, noise, uv = self._array(vis), self._array(noise), self._array(uv)
-            return (
-                kernels.w_compact_curvature_interferometer_from(
-                    mask.grid_size, noise_real, uv, mask.pixel_scale, **methods
-                ),
-                kernels.dirty_image_from(vis, noise, uv, grid, **methods),
-                kernels.data_chi_squared_complex_from(vis, noise),
-                kernels.noise_normalization_complex_from(noise),
-            )
+            return on_dask.precompute(self, scheduler, chunk=chunk, split_every=split_every)
+        obs = self.observation
+
+        spec = (self.kernels, self.backend, obs.mask, self.precompute_method, self.eps)
+
+        def step(rows: slice):
+            return _partial_sums(*spec, *obs._read(rows))  # one chunk in memory, even from disk
 
         totals = None
         for parts in _chunks_with_progress(
             obs.visibility_count, step, self.progress, f"autojax: precompute ({self.backend})"
         ):
             totals = parts if totals is None else tuple(a + b for a, b in zip(totals, parts))
+        return self._set_constants(totals)
+
+    def _set_constants(self, totals: tuple) -> Likelihood:
+        """Keep the four summed parts of the precompute (``_partial_sums`` over all chunks)."""
+        mask = self.observation.mask
         self._constants = {
-            "w_compact": totals[0],
-            "dirty_image": totals[1],
+            "w_compact": self._array(totals[0]),
+            "dirty_image": self._array(totals[1]),
             "chi_squared_data": float(totals[2]),
             "noise_normalization": float(totals[3]),
             "native_index_for_slim_index": self._array(mask.native_index_for_slim_index),
@@ -411,12 +422,70 @@ class Likelihood:
                 )
         return arrays
 
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict:
+        """Pickle the settings, the observation and the precompute (as NumPy arrays).
+
+        The kernels module is loaded again on unpickling. An observation on disk travels as
+        its file's path (see :class:`autojax.io.store.StreamedObservation`), one in memory
+        with its arrays. So ``likelihood.log_evidence`` can go to a sampler's pool of
+        processes (``multiprocessing``, ``dask.distributed``, ``mpi4py.futures``), where it
+        runs with the precompute it had, never recomputed.
+        """
+        state = self.__dict__.copy()
+        state.pop("kernels", None)
+        if self._constants is not None:
+            state["_constants"] = {
+                name: value if isinstance(value, float) else np.asarray(value)
+                for name, value in self._constants.items()
+            }
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.kernels = backends.load(self.backend)  # backend="jax" turns on x64 first
+        if self._constants is not None:
+            self._constants = {
+                name: value if isinstance(value, float) else self._array(value)
+                for name, value in self._constants.items()
+            }
+        if self.backend == "jax" or "jax" in sys.modules:
+            _register_pytree()
+
     def __repr__(self) -> str:
         state = "precomputed" if self._constants is not None else "not yet precomputed"
         return (
             f"Likelihood({self.observation!r}, backend={self.backend!r}, "
             f"method={self.method!r}, {state})"
         )
+
+
+def _partial_sums(
+    kernels, backend: str, mask: Mask, precompute_method: str, eps: float, vis, noise, uv
+) -> tuple:
+    """The four precompute sums of one chunk of visibilities, as the backend returns them.
+
+    The single-process precompute adds them chunk after chunk; :mod:`autojax.scale.dask`
+    computes them in tasks (which get the mask, not the observation) and adds them in a tree.
+    """
+    methods = {"method": precompute_method, "eps": eps}
+    as_array = _as_array if backend == "jax" else (lambda value: value)
+    noise_real = as_array(np.ascontiguousarray(noise.real))
+    vis, noise, uv = as_array(vis), as_array(noise), as_array(uv)
+    return (
+        kernels.w_compact_curvature_interferometer_from(
+            mask.grid_size, noise_real, uv, mask.pixel_scale, **methods
+        ),
+        kernels.dirty_image_from(vis, noise, uv, as_array(mask.grid_radians_slim), **methods),
+        kernels.data_chi_squared_complex_from(vis, noise),
+        kernels.noise_normalization_complex_from(noise),
+    )
+
+
+def _as_array(value):
+    import jax.numpy as jnp
+
+    return jnp.asarray(value)
 
 
 def _chunks_with_progress(

@@ -35,7 +35,7 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -179,10 +179,16 @@ def load(likelihood: Likelihood, path: str | os.PathLike) -> Likelihood:
     return likelihood
 
 
-def precompute_with_file(likelihood: Likelihood, path: str | os.PathLike) -> Likelihood:
-    """Load ``path`` when it exists (it must match), else compute and save it there."""
+def precompute_with_file(
+    likelihood: Likelihood, path: str | os.PathLike, **options: Any
+) -> Likelihood:
+    """Load ``path`` when it exists (it must match), else compute and save it there.
+
+    ``options`` go to ``likelihood.precompute`` when it computes (``scheduler=`` etc.).
+    """
     path = Path(path)
     if path.exists():
         return load(likelihood, path)
+    likelihood.precompute(**options)
     save(likelihood, path)
     return likelihood

@@ -114,17 +114,21 @@ class StreamedObservation(Observation):
     finite, noise positive) run here in one pass over the chunks, which also records how far
     the real and imaginary noise differ, so that :class:`autojax.Likelihood` need not read
     the noise again. ``source`` names the file for error messages.
+
+    ``reopen`` (set by :func:`open_zarr` and :func:`open_fits`) says how another process
+    opens the same tables: ``("zarr", path)`` or ``("fits", folder, (names...))``. With it
+    the observation pickles as that recipe, the mask and the checks' results (never the
+    data), so Dask tasks and sampler pools read the file themselves; without it the tables
+    are pickled as they are.
     """
 
     def __init__(self, visibilities: Any, noise_map: Any, uv_wavelengths: Any, mask: Mask, *,
-                 source: str = "streamed observation"):  # fmt: skip
+                 source: str = "streamed observation", reopen: tuple | None = None):  # fmt: skip
         if not isinstance(mask, Mask):
             raise TypeError(f"{source}: 'mask' must be an autojax.Mask, got {type(mask).__name__}")
-        self.source = str(source)
-        self.visibilities = Column(visibilities, complex_=True, name=NAMES[0], source=source)
-        self.noise_map = Column(noise_map, complex_=True, name=NAMES[1], source=source)
-        self.uv_wavelengths = Column(uv_wavelengths, complex_=False, name=NAMES[2], source=source)
+        self._columns(visibilities, noise_map, uv_wavelengths, source)
         self.mask = mask
+        self.reopen = reopen
         k = len(self.visibilities)
         for name in NAMES[1:]:
             if len(getattr(self, name)) != k:
@@ -133,6 +137,18 @@ class StreamedObservation(Observation):
                     f"'visibilities' has K = {k}"
                 )
         self._noise_worst = self._check()
+
+    def _columns(self, visibilities: Any, noise_map: Any, uv_wavelengths: Any, source: str):
+        self.source = str(source)
+        self.visibilities = Column(visibilities, complex_=True, name=NAMES[0], source=source)
+        self.noise_map = Column(noise_map, complex_=True, name=NAMES[1], source=source)
+        self.uv_wavelengths = Column(uv_wavelengths, complex_=False, name=NAMES[2], source=source)
+
+    def __reduce_ex__(self, protocol):
+        if self.reopen is None:
+            return super().__reduce_ex__(protocol)
+        state = (self.mask, self.source, self._noise_worst, self.visibility_count)
+        return _reopened, (self.reopen, *state)
 
     def _check(self) -> tuple[int, float] | None:
         """One pass over the chunks: finite values, positive noise; the worst noise mismatch."""
@@ -181,6 +197,30 @@ class StreamedObservation(Observation):
             f"N={self.mask.grid_size}, pixel_scale={self.mask.pixel_scale}, "
             f"source={self.source!r})"
         )
+
+
+def _reopened(
+    reopen: tuple, mask: Mask, source: str, noise_worst, count: int
+) -> StreamedObservation:
+    """A pickled :class:`StreamedObservation`, opened again from its file (not re-checked)."""
+    if reopen[0] == "zarr":
+        group = _zarr().open_group(reopen[1], mode="r")
+        tables = [group[name] for name in NAMES]
+    elif reopen[0] == "fits":
+        tables = [_memmap_fits(Path(reopen[1]) / name) for name in reopen[2]]
+    else:
+        raise ValueError(f"{source}: unknown reopen recipe {reopen!r}")
+    observation = StreamedObservation.__new__(StreamedObservation)
+    observation._columns(*tables, source)
+    observation.mask = mask
+    observation.reopen = reopen
+    observation._noise_worst = noise_worst
+    if observation.visibility_count != count:
+        raise ValueError(
+            f"{source}: holds {observation.visibility_count} visibilities, but {count} when it "
+            "was opened and checked; the file changed in between"
+        )
+    return observation
 
 
 # --------------------------------------------------------------------------- zarr
@@ -320,7 +360,12 @@ def open_zarr(path: str | os.PathLike, mask: Mask | None = None) -> StreamedObse
             float(attrs["pixel_scale"]),
             tuple(attrs.get("origin", (0.0, 0.0))),
         )
-    return StreamedObservation(*(group[name] for name in NAMES), mask, source=str(path))
+    return StreamedObservation(
+        *(group[name] for name in NAMES),
+        mask,
+        source=str(path),
+        reopen=("zarr", str(path.resolve())),
+    )
 
 
 # --------------------------------------------------------------------------- FITS
@@ -353,5 +398,8 @@ def open_fits(
     a complex (K,) column cannot be memory-mapped into this form.
     """
     folder = Path(path)
-    tables = [_memmap_fits(folder / name) for name in (data, noise_map, uv_wavelengths)]
-    return StreamedObservation(*tables, mask, source=str(folder))
+    names = (data, noise_map, uv_wavelengths)
+    tables = [_memmap_fits(folder / name) for name in names]
+    return StreamedObservation(
+        *tables, mask, source=str(folder), reopen=("fits", str(folder.resolve()), names)
+    )
