@@ -87,7 +87,10 @@ class Lattice(Kernel):
                 )
         if self.lowering.get("jax") == "conv" and "jax" in self.backends():
             if self.lowering.get("numba") != "conv" or "numba" not in self.backends():
-                self.fail("lowering.jax", "'conv' calls the Numba backend's conv loop: lower numba to 'conv'")
+                self.fail(
+                    "lowering.jax",
+                    "'conv' calls the Numba backend's conv loop: lower numba to 'conv'",
+                )
         for backend in self.lowering:
             if backend not in BACKENDS:
                 self.fail("lowering", f"unknown backend {backend!r}")
