@@ -124,3 +124,24 @@ def test_likelihood_gradient_with_conv(name):
     got = jax.jit(jax.grad(step("conv"), argnums=(0, 1)))(weights, 1.3)
     for what, g, w in zip(("weights", "coefficient"), got, want):
         assert _rel(g, w) <= 1e-10, f"d/d{what} on {name}: {_rel(g, w):.3g}"
+
+
+def test_conv_under_jit_with_bad_values_gives_nan_without_running_the_loop():
+    """Inside jax.jit the values are unchecked: an index out of range must poison the
+    result (NaN, as every JAX kernel does), never reach the loop's unchecked writes."""
+    ds = get_dataset("small-K1-ragged")
+    compact, native, indexes, weights, pixels = _curvature_args(ds)
+    func = getattr(aj, CURVATURE)
+    bad_index = indexes.copy()
+    bad_index[0, 0] = pixels + 1000
+    bad_position = native.copy()
+    bad_position[0, 1] = compact.shape[0] + 1000
+    call = jax.jit(lambda p, i: func(compact, p, i, weights, pixels, method="conv"))
+    assert np.all(np.isnan(np.asarray(call(native, bad_index))))
+    assert np.all(np.isnan(np.asarray(call(bad_position, indexes))))
+    grad = jax.jit(
+        jax.grad(
+            lambda w: jnp.sum(func(compact, native, bad_index, w, pixels, method="conv")),
+        )
+    )
+    assert np.all(np.isnan(np.asarray(grad(weights))))

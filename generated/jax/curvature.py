@@ -540,6 +540,27 @@ def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
     return out
 
 
+def _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """Whether the loops may run: positions inside the extent, indexes in [-1, columns).
+
+    The arguments were checked before tracing when they could be; inside jax.jit their values
+    arrive here unchecked (the result is poisoned with NaN where a rule fails), and a loop
+    must not read or write out of bounds."""
+    N = w_compact.shape[0]
+    S = pixels
+    _pos = np.asarray(native_index_for_slim_index)
+    _idx = np.asarray(pix_indexes_for_sub_slim_index)
+    return bool(
+        np.all((_pos >= 0) & (_pos < np.array([N, N]))) and np.all((_idx >= -1) & (_idx < S))
+    )
+
+
 def _curvature_matrix_via_w_compact_conv_from_impl_host(
     w_compact,
     native_index_for_slim_index,
@@ -548,6 +569,21 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
     pixels,
 ):
     """out on the host (NumPy in and out): the Numba backend's conv loop."""
+    if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    ):
+        _out, _ = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            pixels,
+        )
+        return np.full(_out.shape, np.nan)
     return _curvature_matrix_via_w_compact_conv_from_impl_numba(
         np.ascontiguousarray(w_compact),
         np.ascontiguousarray(native_index_for_slim_index),
@@ -565,6 +601,21 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_keep_wt(
     pixels,
 ):
     """(out, (W T)^T) on the host."""
+    if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    ):
+        _out, _wt = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            pixels,
+        )
+        return np.full(_out.shape, np.nan), np.full(_wt.shape, np.nan)
     return _curvature_matrix_via_w_compact_conv_from_impl_keep_wt(
         np.ascontiguousarray(w_compact),
         np.ascontiguousarray(native_index_for_slim_index),
@@ -578,6 +629,10 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent(
     gs, wt, pix_indexes_for_sub_slim_index
 ):
     """The gather of the backward pass on the host."""
+    if not np.all(
+        (pix_indexes_for_sub_slim_index >= -1) & (pix_indexes_for_sub_slim_index < gs.shape[0])
+    ):
+        return np.full(pix_indexes_for_sub_slim_index.shape, np.nan)
     return _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
         np.ascontiguousarray(gs),
         np.ascontiguousarray(wt),
