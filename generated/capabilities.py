@@ -69,8 +69,7 @@ KERNELS = {
             "pixels",
         ],
         "skip": {
-            "jax": "a direct convolution is a loop; vectorised backends use method=\u0027fft\u0027",
-            "xp": "a direct convolution is a loop; vectorised backends use method=\u0027fft\u0027",
+            "xp": "a direct convolution is a loop; vectorised backends use method=\u0027fft\u0027"
         },
         "methods": {},
     },
@@ -121,7 +120,7 @@ KERNELS = {
         ],
         "skip": {},
         "methods": {
-            "jax": ["two_pass", "fft"],
+            "jax": ["two_pass", "conv", "fft"],
             "numba": ["two_pass", "conv", "fft"],
             "xp": ["two_pass", "fft"],
         },
@@ -174,7 +173,7 @@ KERNELS = {
         ],
         "skip": {},
         "methods": {
-            "jax": ["two_pass", "fft"],
+            "jax": ["two_pass", "conv", "fft"],
             "numba": ["two_pass", "conv", "fft"],
             "xp": ["two_pass", "fft"],
         },

@@ -142,14 +142,13 @@ W-tilde is stationary on the pixel lattice, ``W[a, b] = C(r_a - r_b)``, so for a
 column t, ``W t`` is the 2-D convolution of t with the kernel table of the compact form.
 Per column (in parallel) and per row of the box, a row of ``W t`` is a sum of contiguous
 slices of the table, over the columns the mask uses; it is gathered through the sparse
-rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory.""",
+rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory. In JAX the same
+compiled loop runs on the host through ``jax.pure_callback`` (jit, vmap and grad keep
+working: the gradient with respect to the weights of T is a generated gather over W T).""",
         method="conv",
         **LATTICE_W_T,
-        lowering={"numba": "conv"},
-        skip={
-            "jax": "a direct convolution is a loop; vectorised backends use method='fft'",
-            "xp": "a direct convolution is a loop; vectorised backends use method='fft'",
-        },
+        lowering={"numba": "conv", "jax": "conv"},
+        skip={"xp": "a direct convolution is a loop; vectorised backends use method='fft'"},
     ),
     Lattice(
         name="curvature_matrix_via_w_compact_fft_from",
@@ -169,7 +168,7 @@ route.""",
         doc="""``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
 
 Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T), ``conv`` (direct
-convolution over the mask's bounding box; Numba) and ``fft`` (batched FFTs on the padded
+convolution over the mask's bounding box: Numba's loop, in JAX called on the host) and ``fft`` (batched FFTs on the padded
 lattice). ``auto`` picks by the measured crossovers (README, "Methods").""",
         args={**COMPACT_ARGS, "method": "str"},
         defaults={"method": "'auto'"},
@@ -183,7 +182,7 @@ lattice). ``auto`` picks by the measured crossovers (README, "Methods").""",
         },
         auto={
             "numba": "'conv'",
-            "jax": "'fft' if gpu else 'two_pass'",
+            "jax": "'fft' if gpu else 'conv'",
             "xp": "'two_pass' if M <= 4000 else 'fft'",
         },
     ),

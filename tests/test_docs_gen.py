@@ -123,7 +123,7 @@ def test_entries_show_signature_declarations_backends_and_dispatch_rules(section
     assert "K > 3 * N" in entry  # the auto rule
     assert "| original | numba | jax | xp |" in entry
     curvature = sections["curvature_matrix_via_w_compact_sparse_mapping_matrix_from"]
-    assert "`'conv'`" in curvature and "`'fft' if gpu else 'two_pass'`" in curvature
+    assert "`'conv'`" in curvature and "`'fft' if gpu else 'conv'`" in curvature
     assert "int64 array of shape (M, B), values in [-1, S)" in curvature
     conv = sections["curvature_matrix_via_w_compact_conv_from"]
     assert "a direct convolution is a loop" in conv  # the skip reason

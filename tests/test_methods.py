@@ -114,7 +114,7 @@ def test_unknown_or_missing_method_names_backend_and_choices(backend):
 
 
 def test_auto_rule_picks_the_measured_fastest(monkeypatch):
-    """Numba: conv at every size measured; JAX: fft on a GPU, two_pass on the CPU."""
+    """Numba: conv at every size measured; JAX: fft on a GPU, conv (the Numba loop) on the CPU."""
     import autojax.generated.numba.curvature as numba_curvature
 
     ds = get_dataset("S<<M")
@@ -132,7 +132,7 @@ def test_auto_rule_picks_the_measured_fastest(monkeypatch):
     pytest.importorskip("jax")
     import autojax.generated.jax.curvature as jax_curvature
 
-    for gpu, method in ((False, "two_pass"), (True, "fft")):
+    for gpu, method in ((False, "conv"), (True, "fft")):
         picked = []
         monkeypatch.setattr("autojax._runtime.jax_on_gpu", lambda gpu=gpu: gpu)
         target = f"_curvature_matrix_via_w_compact_{method}_from_impl"

@@ -51,6 +51,7 @@ class DirtyExpected:
 class LikelihoodExpected:
     value: float  # the evidence
     data_terms: float  # its terms that do not depend on F: -(chi² of the data + norm.) / 2
+    curvature: np.ndarray | None = None  # the verified F it came from
 
 
 @dataclass
@@ -209,15 +210,20 @@ def curvature_columns(problem: Problem, w_compact: np.ndarray, columns: np.ndarr
     return out
 
 
-def likelihood_from_curvature(problem: Problem, curvature: np.ndarray) -> LikelihoodExpected:
-    """The evidence in NumPy float64, with Cholesky log-determinants."""
+def likelihood_from_curvature(
+    problem: Problem, curvature: np.ndarray, weight_scale: float = 1.0
+) -> LikelihoodExpected:
+    """The evidence in NumPy float64, with Cholesky log-determinants.
+
+    ``weight_scale``: the mapping's weights are the problem's times this (``curvature`` is
+    then F times its square; the data vector scales by it)."""
     import scipy.linalg
 
     p = problem
     idx = p.pix_indexes_for_sub_slim_index
     valid = np.cumprod(idx >= 0, axis=1).astype(bool)
     d_contrib = p.pix_weights_for_sub_slim_index * p.dirty_image[:, None]
-    data_vector = np.bincount(idx[valid], weights=d_contrib[valid], minlength=p.S)
+    data_vector = weight_scale * np.bincount(idx[valid], weights=d_contrib[valid], minlength=p.S)
     h = ref.constant_regularization_matrix_from(p.coefficient, p.neighbors, p.neighbors_sizes)
     factor = scipy.linalg.cho_factor(curvature + h, lower=True)
     s = scipy.linalg.cho_solve(factor, data_vector)

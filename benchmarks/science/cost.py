@@ -63,6 +63,14 @@ def predict(row: Row, p: Preset, M: int) -> Prediction:
             pred.formula + " + 4/3 S³ factorisations",
             pred.memory + " + S x S matrices",
         )
+        calls = {"grad": 3, "vmap": 8, "calls": 8}.get(row.variant, 1)
+        if calls > 1:
+            pred = Prediction(
+                calls * pred.seconds,
+                pred.bytes + (M * S * 8 if row.variant == "grad" else 0),
+                f"{calls} x ({pred.formula})",
+                pred.memory,
+            )
     return pred
 
 
@@ -91,6 +99,10 @@ def _predict_curvature(row: Row, N: int, M: int, S: int, B: int, rate: dict) -> 
     b, method = row.backend, row.method
     if method == "default":  # a likelihood without METHODS: assume its two-pass F
         method = "two_pass"
+    if method == "auto" and b == "jax":  # the sampler rows: JAX's rule (fft on a GPU)
+        from autojax import _runtime
+
+        method = "fft" if _runtime.jax_on_gpu() else "conv"
     if b == "original":
         ops = (M * B) ** 2 / 2
         return Prediction(ops / rate["serial_loop"], 3 * S * S * 8, "(M B)²/2 steps, one core")

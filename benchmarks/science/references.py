@@ -280,6 +280,7 @@ class References:
     @cached_property
     def w3(self) -> LikelihoodExpected:
         value = likelihood_from_curvature(self.problem, self.verified_f)
+        value.curvature = self.verified_f  # the batched rows scale it (rows.check_batch)
         self.notes["W3"] = "NumPy float64 (Cholesky of F + H and H) from the verified F"
         return value
 

@@ -14,6 +14,13 @@ W3 has two kinds of row, labelled for what they time:
   per-observation constants (the compact form, the dirty image, the data chi-squared and
   the noise normalisation: what ``Likelihood.precompute`` computes once, W1's cost) are the
   problem's verified ones, so that a step costs nothing in K;
+- ``jax auto: value_and_grad of step (weights, coefficient)``, ``jax auto: vmap of step
+  over 8 mappings`` and ``jax auto: 8 calls of step``: what gradient-based and batched
+  samplers run (``jax.jit`` of ``jax.value_and_grad`` / ``jax.vmap`` of the step, with the
+  method ``auto`` picks on this machine). The 8 mappings are the problem's weights scaled
+  by 8 factors (F scales by their squares, the data vector by them: each is checked against
+  the reference evidence from the verified F); the gradient is checked against central
+  finite differences of the Numba step along a random direction (see :data:`GRAD_RTOL`);
 - ``<backend> <method>: seed-argument likelihood (recomputes K sums)``:
   ``log_likelihood_function_via_w_compact_from``, which takes the data and noise and
   redoes the K-sized sums (chi-squared, normalisation) on every call; and ``original``'s.
@@ -30,8 +37,14 @@ from typing import Any
 from autojax import backends
 
 from ..cases import blocking, converter
-from ..harness import as_numpy
-from .checks import check_compact, check_curvature, check_dirty, check_likelihood
+from ..harness import WrongAnswer, as_numpy
+from .checks import (
+    check_compact,
+    check_curvature,
+    check_dirty,
+    check_likelihood,
+    likelihood_from_curvature,
+)
 from .lattice import compact_from_preload
 from .problem import Problem
 from .workloads import (
@@ -57,6 +70,17 @@ DUCC0_METHOD = "nufft_ducc0"
 DUCC0_DIRTY_EPS = 2e-14
 #: what a W3 step row times (its ``kernel`` in the JSON)
 STEP_CALL = "Likelihood.log_evidence"
+#: the W3 rows of samplers (``Row.variant`` -> label suffix), JAX only, method ``auto``
+VARIANTS = {
+    "grad": "value_and_grad of step (weights, coefficient)",
+    "vmap": "vmap of step over 8 mappings",
+    "calls": "8 calls of step",
+}
+#: the weight scales of the 8 mappings of the ``vmap`` and ``calls`` rows
+BATCH_SCALES = (1.0, 0.9, 1.1, 0.8, 1.2, 0.95, 1.05, 0.7)
+#: the relative tolerance of the gradient against central finite differences (step 1e-4 of
+#: the weights; their truncation error is ~1e-8 of the derivative, roundoff less)
+GRAD_RTOL = 1e-5
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,7 @@ class Row:
     label: str
     baseline: bool = False  # the row the workload's ratios are taken against
     step: bool = False  # autojax.Likelihood.log_evidence rather than a kernel
+    variant: str = ""  # a sampler's call of the step (see VARIANTS), "" for one step
 
     def function(self) -> Callable:
         """The kernel, looked up at call time (tests patch the backend modules)."""
@@ -115,6 +140,12 @@ def build_rows(workload: str, names: Sequence[str]) -> list[Row]:
             for method in step_methods(module):
                 label = f"{name} {method}: {STEP}"
                 rows.append(Row("W3", name, method, STEP_CALL, True, label, step=True))
+            if name == "jax":
+                for variant, what in VARIANTS.items():
+                    label = f"{name} auto: {what}"
+                    rows.append(
+                        Row("W3", name, "auto", STEP_CALL, True, label, step=True, variant=variant)
+                    )
         if not hasattr(module, PUBLIC[workload]):
             continue
         methods, keyword = backend_methods(module, workload)
@@ -296,9 +327,33 @@ def bind_step(row: Row, problem: Problem) -> Callable[[], Any]:
     if row.backend == "jax":
         import jax
 
+        if row.variant:
+            return bind_variant(row, likelihood, args)
         step = jax.jit(Likelihood.log_evidence)
         return lambda: jax.block_until_ready(step(likelihood, *args))
     return lambda: likelihood.log_evidence(*args)
+
+
+def bind_variant(row: Row, likelihood, args: list) -> Callable[[], Any]:
+    """A sampler's call of the JAX step: value and gradient, or 8 mappings at once or in turn."""
+    import jax
+    import jax.numpy as jnp
+
+    indexes, weights, neighbors, sizes, coefficient = args
+
+    def step(w, c):
+        return likelihood.log_evidence(indexes, w, neighbors, sizes, c)
+
+    if row.variant == "grad":
+        call = jax.jit(jax.value_and_grad(step, argnums=(0, 1)))
+        c = jnp.asarray(coefficient, dtype=jnp.float64)
+        return lambda: jax.block_until_ready(call(weights, c))
+    batch = jnp.stack([weights * scale for scale in BATCH_SCALES])
+    if row.variant == "vmap":
+        call = jax.jit(jax.vmap(step, in_axes=(0, None)))
+        return lambda: jax.block_until_ready(call(batch, coefficient))
+    one = jax.jit(step)
+    return lambda: jax.block_until_ready(jnp.stack([one(w, coefficient) for w in batch]))
 
 
 def checker(row: Row, problem: Problem, expected) -> Callable[[Any], float]:
@@ -313,4 +368,62 @@ def checker(row: Row, problem: Problem, expected) -> Callable[[Any], float]:
         return lambda r: check_compact(r, expected, what)
     if row.workload == "W2":
         return lambda r: check_curvature(r, expected, what)
+    if row.variant == "grad":
+        return lambda r: check_gradient(r, problem, expected, what)
+    if row.variant:
+        return lambda r: check_batch(r, problem, expected, what)
     return lambda r: check_likelihood(r, expected, what)
+
+
+def check_batch(result, problem: Problem, expected, what: str) -> float:
+    """Each of the 8 evidences against the reference from the verified F, scaled."""
+    values = as_numpy(result)
+    if values.shape != (len(BATCH_SCALES),):
+        raise WrongAnswer(f"{what}: shape {values.shape}, expected {(len(BATCH_SCALES),)}")
+    curvature = expected.curvature
+    return max(
+        check_likelihood(
+            value,
+            likelihood_from_curvature(problem, scale**2 * curvature, scale),
+            f"{what} [mapping {n}, weights x{scale:g}]",
+        )
+        for n, (value, scale) in enumerate(zip(values, BATCH_SCALES))
+    )
+
+
+def check_gradient(result, problem: Problem, expected, what: str) -> float:
+    """The value against the reference; the gradient (weights, coefficient) against central
+    finite differences of the Numba step along a random direction of the live weights and
+    along the coefficient; returns the larger relative error of the two derivatives."""
+    import numpy as np
+
+    value, (d_weights, d_coefficient) = result
+    check_likelihood(value, expected, what)
+    likelihood = step_likelihood(Row("W3", "numba", "conv", STEP_CALL, True, "fd"), problem)
+    indexes, weights = (
+        problem.pix_indexes_for_sub_slim_index,
+        problem.pix_weights_for_sub_slim_index,
+    )
+    live = np.cumprod(indexes >= 0, axis=1).astype(bool)
+    direction = np.where(live, np.random.default_rng(16).uniform(-1, 1, weights.shape), 0.0)
+    h = 1e-4
+
+    def step(w, c):
+        return float(
+            likelihood.log_evidence(indexes, w, problem.neighbors, problem.neighbors_sizes, c)
+        )
+
+    c = float(problem.coefficient)
+    fd_w = (step(weights + h * direction, c) - step(weights - h * direction, c)) / (2 * h)
+    hc = h * abs(c)
+    fd_c = (step(weights, c + hc) - step(weights, c - hc)) / (2 * hc)
+    ad_w = float(np.sum(as_numpy(d_weights) * direction))
+    ad_c = float(as_numpy(d_coefficient))
+    errors = [abs(ad_w - fd_w) / abs(fd_w), abs(ad_c - fd_c) / abs(fd_c)]
+    if not max(errors) <= GRAD_RTOL:
+        raise WrongAnswer(
+            f"{what}: gradient along a random direction {ad_w!r} vs finite differences "
+            f"{fd_w!r}, d/dcoefficient {ad_c!r} vs {fd_c!r}: relative errors "
+            f"{errors[0]:.3g}, {errors[1]:.3g} (allowed {GRAD_RTOL:g})"
+        )
+    return max(errors)

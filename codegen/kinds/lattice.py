@@ -11,6 +11,15 @@ table; ``out[:, s] = T^T (W t_s)``. Two lowerings:
   time), limited to the columns the mask uses in that row; the finished row is gathered
   through the sparse rows at once while it is in cache. Columns run in parallel, each
   owning its row of the result. Cost: (entries of T) x (mask pixels) multiply-adds.
+- ``conv`` in JAX: the Numba backend's compiled loop, called on the host through
+  ``jax.pure_callback`` (``vmap`` calls it once per mapping), under a ``custom_vjp``. The
+  gradient with respect to the weights of T needs W T and one gather:
+  ``dL/dw[m, b] = sum_j (G + G^T)[p, j] (W T)[m, j]`` with ``p = indexes[m, b]`` and G the
+  cotangent of out; the forward pass of a gradient runs a loop that also keeps (W T)^T, the
+  backward pass is a generated gather (both Numba loops emitted in the JAX module). The
+  gradient with respect to the kernel's float arguments goes through the array form (the
+  fft lowering, ``jax.vjp``), computed only when they are differentiated. On a GPU the
+  callback copies to the host: dispatchers pick ``fft`` there.
 - ``fft`` (any array library): columns placed on the zero-padded lattice (each side at
   least 2 extent - 1, rounded up to a 2-3-5-smooth length), batched real FFTs multiplied
   by the transform of the kernel table in circular layout, then the gather T^T. Columns
@@ -76,11 +85,19 @@ class Lattice(Kernel):
                     f"lowering.{backend}",
                     f"must be one of {LOWERINGS} for every backend the kernel has",
                 )
+        if self.lowering.get("jax") == "conv" and "jax" in self.backends():
+            if self.lowering.get("numba") != "conv" or "numba" not in self.backends():
+                self.fail(
+                    "lowering.jax",
+                    "'conv' calls the Numba backend's conv loop: lower numba to 'conv'",
+                )
         for backend in self.lowering:
             if backend not in BACKENDS:
                 self.fail("lowering", f"unknown backend {backend!r}")
+        # the fft lowering calls them; so does JAX's conv (its array form, for the gradient
+        # with respect to the kernel table's arguments)
         uses = {"fft"} & {self.lowering.get(b) for b in self.backends()}
-        if uses:
+        if uses or self.lowering.get("jax") == "conv" and "jax" in self.backends():
             self.calls = list(dict.fromkeys([*self.calls, self.mapping, self.transpose_matmul]))
 
 
@@ -88,7 +105,17 @@ def view(k: Lattice, backend: str) -> dict:
     pos, idx, wts = k.positions, k.indexes, k.weights
     # the fft lowering is array code: in the Numba module it runs on NumPy (``xp = np``)
     spelling = backend if (k.lowering[backend] == "conv" or backend == "jax") else "xp"
+    host = backend == "jax" and k.lowering[backend] == "conv"
     return {
+        # JAX's conv: the Numba backend's compiled loop called on the host (jax.pure_callback)
+        # with a custom_vjp whose backward pass is a generated gather; its array form (the
+        # fft lowering) gives the gradient with respect to the kernel table's arguments
+        "host_loop": host,
+        "kernel_expr_loop": ex.lower(k.kernel, "numba"),
+        "lets_loop": [f"{n} = {ex.lower(t, 'numba')}" for n, t in k.lets.items()],
+        "static_positions": [n for n, a in enumerate(k.args) if a in k.static_args],
+        "traced_args": [a for a in k.args if a not in k.static_args],
+        "float_args": [a for a in k.array_args if k.args[a].startswith("f8[") and a != wts],
         "sizes": k.size_lines_for(k.kernel, *k.extent, *k.lets.values(), k.columns),
         "lets": [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()],
         "kernel_expr": ex.lower(k.kernel, spelling),

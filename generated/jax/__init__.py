@@ -9,6 +9,7 @@ from .curvature import (
     curvature_matrix_via_w_wilde_sparse_mapping_matrix_from,
     _w_compact_matmul_sparse_mapping_matrix_from,
     curvature_matrix_via_w_compact_two_pass_from,
+    curvature_matrix_via_w_compact_conv_from,
     curvature_matrix_via_w_compact_fft_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_from,
     curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from,
@@ -57,6 +58,7 @@ from .w_tilde import (
 METHODS = {
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": (
         "two_pass",
+        "conv",
         "fft",
     ),
     "dirty_image_from": (
@@ -67,10 +69,12 @@ METHODS = {
     ),
     "log_evidence_via_w_compact_from": (
         "two_pass",
+        "conv",
         "fft",
     ),
     "log_likelihood_function_via_w_compact_from": (
         "two_pass",
+        "conv",
         "fft",
     ),
     "w_compact_curvature_interferometer_from": (
@@ -87,6 +91,7 @@ __all__ = [
     "curvature_matrix_via_w_wilde_sparse_mapping_matrix_from",
     "_w_compact_matmul_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_compact_two_pass_from",
+    "curvature_matrix_via_w_compact_conv_from",
     "curvature_matrix_via_w_compact_fft_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from",
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_direct_from",

@@ -10,10 +10,17 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+import numba as nb
+import numpy as np
+from jax.custom_derivatives import SymbolicZero
+
 from autojax import _linalg, _runtime
 from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
 from autojax._validate import validated
 
+from ..numba.curvature import (
+    _curvature_matrix_via_w_compact_conv_from_impl as _curvature_matrix_via_w_compact_conv_from_impl_numba,
+)
 from .mapping import _mapping_matrix_from_BCOO_impl
 from .mapping import _mapping_matrix_from_impl
 from .mapping import _sparse_mapping_matrix_transpose_matmul_impl
@@ -341,6 +348,521 @@ def curvature_matrix_via_w_compact_two_pass_from(
 
 
 @partial(jax.jit, static_argnames=["pixels"])
+def _curvature_matrix_via_w_compact_conv_from_impl_array(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    N = w_compact.shape[0]
+    S = pixels
+    _H, _W = N, N
+    _L1, _L2 = _runtime.fft_size(2 * _H - 1), _runtime.fft_size(2 * _W - 1)
+    dr = jnp.arange(-(_H - 1), _H).reshape((-1, 1))
+    dc = jnp.arange(-(_W - 1), _W).reshape((1, -1))
+    _table = jnp.broadcast_to(
+        (w_compact[jnp.abs(dr), jnp.where(dr >= 0, dc, -dc) + N - 1]).astype(jnp.float64),
+        (2 * _H - 1, 2 * _W - 1),
+    )
+    _khat = jnp.fft.rfft2(_runtime.circular_layout(jnp, _table, _H, _W, _L1, _L2))
+    _cols_out = S
+    _rows = native_index_for_slim_index[:, 0]
+    _cols = native_index_for_slim_index[:, 1]
+    _valid = jnp.cumprod((pix_indexes_for_sub_slim_index >= 0).astype(jnp.int32), axis=1) > 0
+    _chunk = _runtime.fft_chunk(_L1 * _L2, _cols_out)
+
+    def _step(carry, _c):
+        _local = pix_indexes_for_sub_slim_index - _c * _chunk
+        _live = _valid & (_local >= 0) & (_local < _chunk)
+        _grid = jnp.zeros((_chunk, _L1, _L2), dtype=jnp.float64)
+        _grid = _grid.at[jnp.where(_live, _local, _chunk), _rows[:, None], _cols[:, None]].add(
+            jnp.where(_live, pix_weights_for_sub_slim_index, 0.0), mode="drop"
+        )
+        _wt = jnp.fft.irfft2(jnp.fft.rfft2(_grid) * _khat, s=(_L1, _L2))[:, _rows, _cols]
+        return carry, _sparse_mapping_matrix_transpose_matmul_impl(
+            _wt.T, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, _cols_out
+        )
+
+    _steps = -(-_cols_out // _chunk)
+    _, _blocks = scan_chunks(_step, 0, _steps)
+    return jnp.transpose(_blocks, (1, 0, 2)).reshape((_cols_out, _steps * _chunk))[:, :_cols_out]
+
+
+@nb.njit(cache=True, parallel=True, nogil=True, fastmath={"contract"})
+def _curvature_matrix_via_w_compact_conv_from_impl_keep_wt(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """(out, (W T)^T): the conv loop of the Numba backend, keeping each finished W t."""
+    N = w_compact.shape[0]
+    S = pixels
+    _M, _B = pix_indexes_for_sub_slim_index.shape
+    _cols_out = S
+    out = np.zeros((_cols_out, _cols_out), dtype=np.float64)
+    wt = np.zeros((_cols_out, _M), dtype=np.float64)
+    if _M == 0:
+        return out, wt
+    _r0 = native_index_for_slim_index[0, 0]
+    _r1 = _r0
+    _c0 = native_index_for_slim_index[0, 1]
+    _c1 = _c0
+    for _a in range(_M):
+        _r0 = min(_r0, native_index_for_slim_index[_a, 0])
+        _r1 = max(_r1, native_index_for_slim_index[_a, 0])
+        _c0 = min(_c0, native_index_for_slim_index[_a, 1])
+        _c1 = max(_c1, native_index_for_slim_index[_a, 1])
+    _H = _r1 - _r0 + 1
+    _W = _c1 - _c0 + 1
+    _KW = 2 * _W - 1
+    _table = np.empty((2 * _H - 1) * _KW, dtype=np.float64)
+    for _i in nb.prange(2 * _H - 1):
+        dr = _i - (_H - 1)
+        for _j in range(_KW):
+            dc = _j - (_W - 1)
+            _table[_i * _KW + _j] = w_compact[abs(dr), (dc if dr >= 0 else -dc) + N - 1]
+    _lo = np.full(_H, _W, dtype=np.int64)
+    _hi = np.full(_H, -1, dtype=np.int64)
+    _start = np.zeros(_H + 1, dtype=np.int64)
+    for _a in range(_M):
+        _y = native_index_for_slim_index[_a, 0] - _r0
+        _x = native_index_for_slim_index[_a, 1] - _c0
+        _lo[_y] = min(_lo[_y], _x)
+        _hi[_y] = max(_hi[_y], _x)
+        _start[_y + 1] += 1
+    for _y in range(_H):
+        _start[_y + 1] += _start[_y]
+    _fill = _start[:-1].copy()
+    _by_row = np.empty(_M, dtype=np.int64)
+    for _a in range(_M):
+        _y = native_index_for_slim_index[_a, 0] - _r0
+        _by_row[_fill[_y]] = _a
+        _fill[_y] += 1
+    _colstart = np.zeros(_cols_out + 1, dtype=np.int64)
+    for _a in range(_M):
+        for _i in range(_B):
+            _p = pix_indexes_for_sub_slim_index[_a, _i]
+            if _p < 0:
+                break
+            _colstart[_p + 1] += 1
+    for _s in range(_cols_out):
+        _colstart[_s + 1] += _colstart[_s]
+    _nnz = _colstart[_cols_out]
+    _er = np.empty(_nnz, dtype=np.int64)
+    _ec = np.empty(_nnz, dtype=np.int64)
+    _ew = np.empty(_nnz, dtype=np.float64)
+    _fill = _colstart[:-1].copy()
+    for _a in range(_M):
+        for _i in range(_B):
+            _p = pix_indexes_for_sub_slim_index[_a, _i]
+            if _p < 0:
+                break
+            _q = _fill[_p]
+            _fill[_p] += 1
+            _er[_q] = native_index_for_slim_index[_a, 0] - _r0
+            _ec[_q] = native_index_for_slim_index[_a, 1] - _c0
+            _ew[_q] = pix_weights_for_sub_slim_index[_a, _i]
+    for _s in nb.prange(_cols_out):
+        _buf = np.empty(_W, dtype=np.float64)
+        _e0 = _colstart[_s]
+        _e1 = _colstart[_s + 1]
+        if _e1 == _e0:
+            continue
+        for _y in range(_H):
+            _l = _lo[_y]
+            _n = _hi[_y] - _l + 1
+            if _n <= 0:
+                continue
+            _row = _buf[_l:]
+            for _c in range(_n):
+                _row[_c] = 0.0
+            _base = (_y + _H - 1) * _KW + _l + _W - 1
+            _e = _e0
+            while _e + 3 < _e1:
+                _w1 = _ew[_e]
+                _w2 = _ew[_e + 1]
+                _w3 = _ew[_e + 2]
+                _w4 = _ew[_e + 3]
+                _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                _k2 = _table[_base - _er[_e + 1] * _KW - _ec[_e + 1] :]
+                _k3 = _table[_base - _er[_e + 2] * _KW - _ec[_e + 2] :]
+                _k4 = _table[_base - _er[_e + 3] * _KW - _ec[_e + 3] :]
+                for _c in range(_n):
+                    _row[_c] += (_w1 * _k1[_c] + _w2 * _k2[_c]) + (_w3 * _k3[_c] + _w4 * _k4[_c])
+                _e += 4
+            while _e < _e1:
+                _w1 = _ew[_e]
+                _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                for _c in range(_n):
+                    _row[_c] += _w1 * _k1[_c]
+                _e += 1
+            for _q in range(_start[_y], _start[_y + 1]):
+                _a = _by_row[_q]
+                _value = _buf[native_index_for_slim_index[_a, 1] - _c0]
+                wt[_s, _a] = _value
+                for _i in range(_B):
+                    _p = pix_indexes_for_sub_slim_index[_a, _i]
+                    if _p < 0:
+                        break
+                    out[_s, _p] += pix_weights_for_sub_slim_index[_a, _i] * _value
+    return out, wt
+
+
+@nb.njit(cache=True, parallel=True, nogil=True, fastmath={"contract"})
+def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
+    gs, wt, pix_indexes_for_sub_slim_index, blocks
+):
+    """dL/dw[m, b] = sum_j gs[j, p] wt[j, m], p = indexes[m, b], for a symmetric gs = G + G^T.
+
+    Rows m in one block per thread; per source pixel j, the row of gs and the block of wt[j]
+    are read once (contiguous), the entries of T gathered from the row in cache."""
+    _M, _B = pix_indexes_for_sub_slim_index.shape
+    _S = gs.shape[0]
+    out = np.zeros((_M, _B), dtype=np.float64)
+    _blocks = max(1, min(blocks, _M))
+    _size = -(-_M // _blocks)
+    for _k in nb.prange(_blocks):
+        _m0 = _k * _size
+        _m1 = min(_m0 + _size, _M)
+        for _j in range(_S):
+            _g = gs[_j]
+            _v = wt[_j]
+            for _m in range(_m0, _m1):
+                _x = _v[_m]
+                for _i in range(_B):
+                    _p = pix_indexes_for_sub_slim_index[_m, _i]
+                    if _p < 0:
+                        break
+                    out[_m, _i] += _g[_p] * _x
+    return out
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """Whether the loops may run: positions inside the extent, indexes in [-1, columns).
+
+    The arguments were checked before tracing when they could be; inside jax.jit their values
+    arrive here unchecked (the result is poisoned with NaN where a rule fails), and a loop
+    must not read or write out of bounds."""
+    N = w_compact.shape[0]
+    S = pixels
+    _pos = np.asarray(native_index_for_slim_index)
+    _idx = np.asarray(pix_indexes_for_sub_slim_index)
+    return bool(
+        np.all((_pos >= 0) & (_pos < np.array([N, N]))) and np.all((_idx >= -1) & (_idx < S))
+    )
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_host(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """out on the host (NumPy in and out): the Numba backend's conv loop."""
+    if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    ):
+        _out, _ = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            pixels,
+        )
+        return np.full(_out.shape, np.nan)
+    return _curvature_matrix_via_w_compact_conv_from_impl_numba(
+        np.ascontiguousarray(w_compact),
+        np.ascontiguousarray(native_index_for_slim_index),
+        np.ascontiguousarray(pix_indexes_for_sub_slim_index),
+        np.ascontiguousarray(pix_weights_for_sub_slim_index),
+        pixels,
+    )
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_host_keep_wt(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """(out, (W T)^T) on the host."""
+    if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    ):
+        _out, _wt = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            pixels,
+        )
+        return np.full(_out.shape, np.nan), np.full(_wt.shape, np.nan)
+    return _curvature_matrix_via_w_compact_conv_from_impl_keep_wt(
+        np.ascontiguousarray(w_compact),
+        np.ascontiguousarray(native_index_for_slim_index),
+        np.ascontiguousarray(pix_indexes_for_sub_slim_index),
+        np.ascontiguousarray(pix_weights_for_sub_slim_index),
+        pixels,
+    )
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent(
+    gs, wt, pix_indexes_for_sub_slim_index
+):
+    """The gather of the backward pass on the host."""
+    if not np.all(
+        (pix_indexes_for_sub_slim_index >= -1) & (pix_indexes_for_sub_slim_index < gs.shape[0])
+    ):
+        return np.full(pix_indexes_for_sub_slim_index.shape, np.nan)
+    return _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
+        np.ascontiguousarray(gs),
+        np.ascontiguousarray(wt),
+        np.ascontiguousarray(pix_indexes_for_sub_slim_index),
+        nb.get_num_threads(),
+    )
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """The result's shape and dtype, and those of (W T)^T."""
+    N = w_compact.shape[0]
+    S = pixels
+    _cols_out = S
+    return (
+        jax.ShapeDtypeStruct((_cols_out, _cols_out), jnp.float64),
+        jax.ShapeDtypeStruct((_cols_out, native_index_for_slim_index.shape[0]), jnp.float64),
+    )
+
+
+@partial(jax.custom_vjp, nondiff_argnums=[4])
+def _curvature_matrix_via_w_compact_conv_from_impl_call(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    _out, _ = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+    _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host, pixels=pixels)
+    return jax.pure_callback(
+        _host,
+        _out,
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        vmap_method="sequential",
+    )
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_fwd(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    # with symbolic zeros: each traced argument is a CustomVJPPrimal (value, perturbed)
+    w_compact, _w_compact_perturbed = w_compact.value, w_compact.perturbed
+    native_index_for_slim_index, _native_index_for_slim_index_perturbed = (
+        native_index_for_slim_index.value,
+        native_index_for_slim_index.perturbed,
+    )
+    pix_indexes_for_sub_slim_index, _pix_indexes_for_sub_slim_index_perturbed = (
+        pix_indexes_for_sub_slim_index.value,
+        pix_indexes_for_sub_slim_index.perturbed,
+    )
+    pix_weights_for_sub_slim_index, _pix_weights_for_sub_slim_index_perturbed = (
+        pix_weights_for_sub_slim_index.value,
+        pix_weights_for_sub_slim_index.perturbed,
+    )
+    _out, _wt = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+    if _pix_weights_for_sub_slim_index_perturbed:
+        _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host_keep_wt, pixels=pixels)
+        out, wt = jax.pure_callback(
+            _host,
+            (_out, _wt),
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            vmap_method="sequential",
+        )
+    else:
+        wt = None
+        _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host, pixels=pixels)
+        out = jax.pure_callback(
+            _host,
+            _out,
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            vmap_method="sequential",
+        )
+    # the kernel table's float arguments: through the array form, only when differentiated
+    if _w_compact_perturbed:
+
+        def _array(w_compact):
+            return _curvature_matrix_via_w_compact_conv_from_impl_array(
+                w_compact,
+                native_index_for_slim_index,
+                pix_indexes_for_sub_slim_index,
+                pix_weights_for_sub_slim_index,
+                pixels,
+            )
+
+        _, pull = jax.vjp(_array, w_compact)
+    else:
+        pull = None
+    return out, (wt, pix_indexes_for_sub_slim_index, pull)
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_bwd(pixels, _res, g):
+    wt, pix_indexes_for_sub_slim_index, pull = _res
+    if isinstance(g, SymbolicZero):
+        return (
+            None,
+            None,
+            None,
+            None,
+        )
+    if wt is None:
+        _d_weights = None
+    else:
+        _d_weights = jax.pure_callback(
+            _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent,
+            jax.ShapeDtypeStruct(pix_indexes_for_sub_slim_index.shape, jnp.float64),
+            g + g.T,
+            wt,
+            pix_indexes_for_sub_slim_index,
+            vmap_method="sequential",
+        )
+    _d_floats = (None,) * 1 if pull is None else pull(g)
+    return (
+        _d_floats[0],
+        None,
+        None,
+        _d_weights,
+    )
+
+
+_curvature_matrix_via_w_compact_conv_from_impl_call.defvjp(
+    _curvature_matrix_via_w_compact_conv_from_impl_fwd,
+    _curvature_matrix_via_w_compact_conv_from_impl_bwd,
+    symbolic_zeros=True,
+)
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _curvature_matrix_via_w_compact_conv_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    return _curvature_matrix_via_w_compact_conv_from_impl_call(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+@validated(
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
+    pixels="int -> S >0",
+)
+def curvature_matrix_via_w_compact_conv_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """``F = T^T (W T)`` by direct convolution over the mask's bounding box (loops).
+
+    W-tilde is stationary on the pixel lattice, ``W[a, b] = C(r_a - r_b)``, so for a source
+    column t, ``W t`` is the 2-D convolution of t with the kernel table of the compact form.
+    Per column (in parallel) and per row of the box, a row of ``W t`` is a sum of contiguous
+    slices of the table, over the columns the mask uses; it is gathered through the sparse
+    rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory. In JAX the same
+    compiled loop runs on the host through ``jax.pure_callback`` (jit, vmap and grad keep
+    working: the gradient with respect to the weights of T is a generated gather over W T).
+
+    Method: ``conv`` (family ``curvature_matrix``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W = 2*N-1), finite
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B), finite
+    pixels
+        int (= S), positive
+
+    Returns
+    -------
+    float64 array of shape (S, S)
+    """
+
+    require_x64("curvature_matrix_via_w_compact_conv_from")
+    return _curvature_matrix_via_w_compact_conv_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+
+
+@partial(jax.jit, static_argnames=["pixels"])
 def _curvature_matrix_via_w_compact_fft_from_impl(
     w_compact,
     native_index_for_slim_index,
@@ -445,9 +967,17 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
 ):
     if method == "auto":
         gpu = _runtime.jax_on_gpu()
-        method = "fft" if gpu else "two_pass"
+        method = "fft" if gpu else "conv"
     if method == "two_pass":
         return _curvature_matrix_via_w_compact_two_pass_from_impl(
+            w_compact=w_compact,
+            native_index_for_slim_index=native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index=pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index=pix_weights_for_sub_slim_index,
+            pixels=pixels,
+        )
+    elif method == "conv":
+        return _curvature_matrix_via_w_compact_conv_from_impl(
             w_compact=w_compact,
             native_index_for_slim_index=native_index_for_slim_index,
             pix_indexes_for_sub_slim_index=pix_indexes_for_sub_slim_index,
@@ -464,7 +994,7 @@ def _curvature_matrix_via_w_compact_sparse_mapping_matrix_from_impl(
         )
     raise ValueError(
         "curvature_matrix_via_w_compact_sparse_mapping_matrix_from: argument 'method' is "
-        f"{method!r}; the jax backend has auto, two_pass, fft"
+        f"{method!r}; the jax backend has auto, two_pass, conv, fft"
     )
 
 
@@ -488,7 +1018,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     """``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
 
     Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T), ``conv`` (direct
-    convolution over the mask's bounding box; Numba) and ``fft`` (batched FFTs on the padded
+    convolution over the mask's bounding box: Numba's loop, in JAX called on the host) and ``fft`` (batched FFTs on the padded
     lattice). ``auto`` picks by the measured crossovers (README, "Methods").
 
     Method: ``compact_sparse`` (family ``curvature_matrix``).

@@ -433,7 +433,9 @@ def curvature_matrix_via_w_compact_conv_from(
     column t, ``W t`` is the 2-D convolution of t with the kernel table of the compact form.
     Per column (in parallel) and per row of the box, a row of ``W t`` is a sum of contiguous
     slices of the table, over the columns the mask uses; it is gathered through the sparse
-    rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory.
+    rows while in cache. Cost: (entries of T) x M multiply-adds, O(N^2) memory. In JAX the same
+    compiled loop runs on the host through ``jax.pure_callback`` (jit, vmap and grad keep
+    working: the gradient with respect to the weights of T is a generated gather over W T).
 
     Method: ``conv`` (family ``curvature_matrix``).
 
@@ -616,7 +618,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     """``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
 
     Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T), ``conv`` (direct
-    convolution over the mask's bounding box; Numba) and ``fft`` (batched FFTs on the padded
+    convolution over the mask's bounding box: Numba's loop, in JAX called on the host) and ``fft`` (batched FFTs on the padded
     lattice). ``auto`` picks by the measured crossovers (README, "Methods").
 
     Method: ``compact_sparse`` (family ``curvature_matrix``).

@@ -420,7 +420,7 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     """``F = T^T W T`` from the compact form and the sparse rows of T, by ``method``.
 
     Methods: ``two_pass`` (W T by a scatter over pixel pairs, then T^T), ``conv`` (direct
-    convolution over the mask's bounding box; Numba) and ``fft`` (batched FFTs on the padded
+    convolution over the mask's bounding box: Numba's loop, in JAX called on the host) and ``fft`` (batched FFTs on the padded
     lattice). ``auto`` picks by the measured crossovers (README, "Methods").
 
     Method: ``compact_sparse`` (family ``curvature_matrix``).
