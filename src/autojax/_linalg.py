@@ -165,22 +165,76 @@ def _dense_regularization(xp, coefficient, neighbors, neighbors_sizes):
 def constant_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes):
     """``(None, log det H, ok)`` of the constant regularization H, as :func:`cholesky_solve_logdet`.
 
-    For NumPy, a sparse LU factorisation (SuperLU) of the symmetric matrix the dense Cholesky
-    reads (H's lower triangle, mirrored), under a symmetric fill-reducing ordering and with
-    diagonal pivots only: for a symmetric matrix that is the LDL^T factorisation, so H is
-    positive definite exactly when every pivot is positive, and ``log det H`` is the sum of
-    their logarithms. Cost O(S P) instead of the dense O(S^3). JAX and other namespaces factor
-    H densely (:func:`cholesky_solve_logdet`).
+    H is 1e-8 I plus a graph Laplacian: each connected component has an eigenvalue near 1e-8,
+    and a plain Cholesky gets that pivot by cancellation (O(1) numbers to O(1e-8)), losing
+    eight digits of it: about 1e-8 absolute in the log-determinant. Both routes here keep
+    every pivot a sum of terms of one sign. For NumPy: a sparse factorisation, O(S P), see
+    :func:`_symmetric_sparse_logdet`. For JAX and other namespaces: the dense Cholesky
+    ``H = L L^T`` and, with the row sums ``rho = H 1`` formed without rounding and
+    ``w = L^-1 rho``, each pivot as ``d_k = L_kk (w_k - sum_{j>k} L_jk)`` (exact algebra: the
+    Schur complement's row sum less its off-diagonal entries), traceable under ``jax.jit``.
     """
     if not _is_numpy(xp):
-        return cholesky_solve_logdet(
-            xp, _dense_regularization(xp, coefficient, neighbors, neighbors_sizes)
-        )
+        return _dense_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes)
     diagonal, rows, cols, c2 = _regularization_entries(coefficient, neighbors, neighbors_sizes)
     size = diagonal.shape[0]
     if size == 0:
         return None, 0.0, True
     return None, *_symmetric_sparse_logdet(diagonal, rows, cols, c2, size)
+
+
+def _exact_row_sums(xp, diagonal, degree, c2):
+    """``diagonal - degree * c2`` without rounding the product (Dekker's split of c2 in two
+    26-bit halves: ``degree * half`` is exact for integer degree < 2**26)."""
+    split = c2 * 134217729.0  # 2**27 + 1
+    c2_hi = split - (split - c2)
+    c2_lo = c2 - c2_hi
+    return (diagonal - degree * c2_hi) - degree * c2_lo
+
+
+def _dense_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes):
+    """The dense route of :func:`constant_regularization_logdet` (JAX, array-API)."""
+    h = _dense_regularization(xp, coefficient, neighbors, neighbors_sizes)
+    s = h.shape[0]
+    if s == 0:
+        return None, 0.0, True
+    c2 = coefficient**2
+    # the symmetric matrix Cholesky reads: H's strict lower triangle mirrored
+    lower = xp.tril(h, k=-1)
+    off = lower + xp.matrix_transpose(lower)
+    diagonal = xp.linalg.diagonal(h)
+    if _is_jax(xp):
+        import jax.numpy as jnp
+
+        degree = jnp.round(-jnp.sum(off, axis=1) / jnp.where(c2 == 0, 1.0, c2))
+    else:
+        degree = xp.round(-xp.sum(off, axis=1) / (c2 if float(c2) != 0 else 1.0))
+    rho = _exact_row_sums(xp, diagonal, degree, c2)
+    full = off + xp.eye(s, dtype=h.dtype) * diagonal[None, :]
+    if _is_jax(xp):
+        import jax.numpy as jnp
+        import jax.scipy.linalg as jsl
+
+        factor = jnp.linalg.cholesky(full)
+        w = jsl.solve_triangular(factor, rho, lower=True)
+        diag_l = jnp.diagonal(factor)
+        below = jnp.sum(factor, axis=0) - diag_l
+        pivots = diag_l * (w - below)
+        logdet = jnp.sum(jnp.log(pivots))
+        ok = jnp.all(jnp.isfinite(diag_l)) & jnp.all(pivots > 0) & jnp.isfinite(logdet)
+        return None, logdet, ok
+    try:
+        factor = xp.linalg.cholesky(full)
+    except Exception:  # a namespace that raises on failure
+        return None, math.nan, False
+    diag_l = xp.linalg.diagonal(factor)
+    if not bool(xp.all(xp.isfinite(diag_l))):
+        return None, math.nan, False
+    w = xp.linalg.solve(factor, rho[:, None])[:, 0]
+    pivots = diag_l * (w - (xp.sum(factor, axis=0) - diag_l))
+    if not bool(xp.all(pivots > 0)):
+        return None, math.nan, False
+    return None, xp.sum(xp.log(pivots)), True
 
 
 def _symmetric_sparse_logdet(diagonal, rows, cols, c2, size):
