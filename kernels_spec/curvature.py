@@ -34,6 +34,8 @@ LATTICE_W_T = dict(
     indexes="pix_indexes_for_sub_slim_index",
     weights="pix_weights_for_sub_slim_index",
     columns="S",
+    # W-tilde is symmetric: C(d) = C(-d)
+    symmetric=True,
 )
 NO_XP_SCATTER = (
     "the array API has no accumulating scatter-add; a one-hot form needs O(M^2 B^2) memory"

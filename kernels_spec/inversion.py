@@ -8,13 +8,15 @@ SIZES = "i8[S] in [0,P] counts neighbors"
 #: W-tilde and the lattice forms use only Re(sigma): the likelihoods refuse Re != Im
 LIKELIHOOD_NOISE = "c16[K] finite !=0 re==im"
 
-# one Cholesky factor of F + H gives the solve and its log-determinant, one of H the other;
-# a matrix that is not positive definite makes the evidence -inf (src/autojax/_linalg.py)
+# one Cholesky factor of F + H gives the solve and its log-determinant; H is sparse, so F + H
+# is formed from H's entries and log det H comes from a sparse factorisation (NumPy; JAX and
+# other namespaces factor a dense H); a matrix that is not positive definite makes the
+# evidence -inf (src/autojax/_linalg.py)
 EVIDENCE_TAIL = """
 data_vector = sparse_mapping_matrix_transpose_matmul(xp.reshape(dirty_image, (-1, 1)), pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)[:, 0]
-regularization = constant_regularization_matrix_from(coefficient, neighbors, neighbors_sizes)
-reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(xp, curvature + regularization, data_vector)
-_, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
+curvature_reg = _linalg.plus_constant_regularization(xp, curvature, coefficient, neighbors, neighbors_sizes)
+reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(xp, curvature_reg, data_vector, overwrite=True)
+_, logdet_regularization, ok_regularization = _linalg.constant_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes)
 ok = ok_curvature_reg & ok_regularization
 if ok is False:
     return -xp.inf
@@ -34,7 +36,7 @@ chi_squared_data = data_chi_squared_complex_from(data, noise_map)
 noise_normalization = noise_normalization_complex_from(noise_map)
 """
 LIKELIHOOD_TAIL = DATA_CONSTANTS + EVIDENCE_TAIL
-EVIDENCE_CALLS = ["sparse_mapping_matrix_transpose_matmul", "constant_regularization_matrix_from"]
+EVIDENCE_CALLS = ["sparse_mapping_matrix_transpose_matmul"]
 LIKELIHOOD_CALLS = [
     *EVIDENCE_CALLS,
     "data_chi_squared_complex_from",

@@ -29,7 +29,9 @@ Spec fields: ``kernel`` (an expression of ``dr``, ``dc``, arguments, sizes and l
 ``extent`` (the two size expressions bounding the lattice: positions lie in
 [0, extent)), ``positions`` (an (M, 2) index array argument), ``indexes`` and
 ``weights`` (the sparse rows), ``columns`` (the size symbol of the result's side),
-``lowering`` (backend -> ``conv`` or ``fft``), and the kernels the fft lowering calls:
+``lowering`` (backend -> ``conv`` or ``fft``), ``symmetric`` (True when
+``kernel(dr, dc) == kernel(-dr, -dc)``, so out is symmetric: the Numba conv lowering forms
+only half of it and mirrors), and the kernels the fft lowering calls:
 ``mapping`` (dense T) and ``transpose_matmul`` (T^T X from the sparse rows).
 """
 
@@ -55,6 +57,7 @@ class Lattice(Kernel):
     columns: str = "S"
     lowering: dict[str, str] = field(default_factory=dict)
     lets: dict[str, str] = field(default_factory=dict)
+    symmetric: bool = False
     mapping: str = "mapping_matrix_from"
     transpose_matmul: str = "sparse_mapping_matrix_transpose_matmul"
 
@@ -77,6 +80,8 @@ class Lattice(Kernel):
             self.fail("positions", "must be an (M, 2) array of (row, column)")
         if self.decls[self.indexes].shape != self.decls[self.weights].shape:
             self.fail("weights", "must have the shape of 'indexes'")
+        if not isinstance(self.symmetric, bool):
+            self.fail("symmetric", "must be True or False")
         if self.columns not in known:
             self.fail("columns", f"{self.columns!r} is not a size symbol")
         for backend in self.backends():
@@ -125,6 +130,7 @@ def view(k: Lattice, backend: str) -> dict:
         "indexes": idx,
         "weights": wts,
         "columns": k.columns,
+        "symmetric": bool(k.symmetric),
         "mapping_impl": impl_name(k.mapping),
         "transpose_impl": impl_name(k.transpose_matmul),
     }

@@ -230,13 +230,15 @@ def _log_evidence_via_w_compact_from_impl(
         pix_weights_for_sub_slim_index,
         pixels,
     )[:, 0]
-    regularization = _constant_regularization_matrix_from_impl(
-        coefficient, neighbors, neighbors_sizes
+    curvature_reg = _linalg.plus_constant_regularization(
+        xp, curvature, coefficient, neighbors, neighbors_sizes
     )
     reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
-        xp, curvature + regularization, data_vector
+        xp, curvature_reg, data_vector, overwrite=True
     )
-    _, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
+    _, logdet_regularization, ok_regularization = _linalg.constant_regularization_logdet(
+        xp, coefficient, neighbors, neighbors_sizes
+    )
     ok = ok_curvature_reg & ok_regularization
     if ok is False:
         return -xp.inf
@@ -359,13 +361,15 @@ def _log_likelihood_function_via_w_tilde_from_impl(
         pix_weights_for_sub_slim_index,
         pixels,
     )[:, 0]
-    regularization = _constant_regularization_matrix_from_impl(
-        coefficient, neighbors, neighbors_sizes
+    curvature_reg = _linalg.plus_constant_regularization(
+        xp, curvature, coefficient, neighbors, neighbors_sizes
     )
     reconstruction, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
-        xp, curvature + regularization, data_vector
+        xp, curvature_reg, data_vector, overwrite=True
     )
-    _, logdet_regularization, ok_regularization = _linalg.cholesky_solve_logdet(xp, regularization)
+    _, logdet_regularization, ok_regularization = _linalg.constant_regularization_logdet(
+        xp, coefficient, neighbors, neighbors_sizes
+    )
     ok = ok_curvature_reg & ok_regularization
     if ok is False:
         return -xp.inf

@@ -367,13 +367,32 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
             _er[_q] = native_index_for_slim_index[_a, 0] - _r0
             _ec[_q] = native_index_for_slim_index[_a, 1] - _c0
             _ew[_q] = pix_weights_for_sub_slim_index[_a, _i]
-    for _s in nb.prange(_cols_out):
+    # rank: the columns ordered by their first entry (row-major); _first_row: its row
+    _key = np.empty(_cols_out, dtype=np.int64)
+    _first_row = np.zeros(_cols_out, dtype=np.int64)
+    for _s in range(_cols_out):
+        _best = _H * _W
+        for _e in range(_colstart[_s], _colstart[_s + 1]):
+            _best = min(_best, _er[_e] * _W + _ec[_e])
+        if _best < _H * _W:
+            _first_row[_s] = _best // _W
+        _key[_s] = _best * _cols_out + _s
+    _order = np.argsort(_key)
+    _rank = np.empty(_cols_out, dtype=np.int64)
+    for _q in range(_cols_out):
+        _rank[_order[_q]] = _q
+    for _q in nb.prange(_cols_out):
+        if _q % 2 == 0:
+            _s = _order[_q // 2]
+        else:
+            _s = _order[_cols_out - 1 - _q // 2]
+        _rs = _rank[_s]
         _buf = np.empty(_W, dtype=np.float64)
         _e0 = _colstart[_s]
         _e1 = _colstart[_s + 1]
         if _e1 == _e0:
             continue
-        for _y in range(_H):
+        for _y in range(_first_row[_s], _H):
             _l = _lo[_y]
             _n = _hi[_y] - _l + 1
             if _n <= 0:
@@ -401,14 +420,21 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
                 for _c in range(_n):
                     _row[_c] += _w1 * _k1[_c]
                 _e += 1
-            for _q in range(_start[_y], _start[_y + 1]):
-                _a = _by_row[_q]
+            for _q2 in range(_start[_y], _start[_y + 1]):
+                _a = _by_row[_q2]
                 _value = _buf[native_index_for_slim_index[_a, 1] - _c0]
                 for _i in range(_B):
                     _p = pix_indexes_for_sub_slim_index[_a, _i]
                     if _p < 0:
                         break
-                    out[_s, _p] += pix_weights_for_sub_slim_index[_a, _i] * _value
+                    if _rank[_p] >= _rs:
+                        out[_s, _p] += pix_weights_for_sub_slim_index[_a, _i] * _value
+    # the mirror: out[s, p] for rank[p] < rank[s] was formed as out[p, s]
+    for _s in nb.prange(_cols_out):
+        _rs = _rank[_s]
+        for _p in range(_cols_out):
+            if _rank[_p] < _rs:
+                out[_s, _p] = out[_p, _s]
     return out
 
 
