@@ -29,6 +29,15 @@ def tests(session: nox.Session) -> None:
         session.run("pytest", "benchmarks", "--benchmark-disable", "-q", env=env)
 
 
+@nox.session(name="tests-slow", python=PYTHON)
+def tests_slow(session: nox.Session) -> None:
+    """The tests marked slow: JAX on forced host devices and jax.distributed in subprocesses,
+    a Dask LocalCluster with a worker killed mid-graph, a spawn pool (CI runs them too)."""
+    session.install("-e", ".[test]")
+    env = {"AUTOJAX_DATA_SIZE": os.environ.get("AUTOJAX_DATA_SIZE", "128")}
+    session.run("pytest", "-m", "slow", *session.posargs, env=env)
+
+
 @nox.session(name="tests-upstream", python=PYTHON)
 def tests_upstream(session: nox.Session) -> None:
     """Compare `original` with the upstream autoarray package where it has the same function."""

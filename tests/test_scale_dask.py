@@ -83,6 +83,7 @@ def test_graph_equals_the_serial_precompute(obs, store, serial, scheduler, where
     assert_same_precompute(like, serial)
 
 
+@pytest.mark.slow  # a LocalCluster or a spawn pool: nox -s tests-slow
 def test_graph_on_processes_and_a_client(store, serial, client):
     from autojax.scale.dask import precompute_graph
 
@@ -124,6 +125,7 @@ class KillingReader:
         return self.observation._read(rows)
 
 
+@pytest.mark.slow  # a LocalCluster or a spawn pool: nox -s tests-slow
 def test_a_worker_killed_mid_graph_does_not_change_the_result(store, serial, client, tmp_path):
     import cloudpickle
 
@@ -176,6 +178,7 @@ def test_a_jax_likelihood_pickles(data, obs, serial):
     assert float(clone.log_evidence(*step(data), 1.0)) == pytest.approx(want, rel=1e-10)
 
 
+@pytest.mark.slow  # a LocalCluster or a spawn pool: nox -s tests-slow
 def test_log_evidence_in_a_pool_of_two_and_on_a_client(data, serial, client):
     evidence = functools.partial(serial.log_evidence, *step(data))
     want = [float(evidence(c)) for c in COEFFICIENTS]

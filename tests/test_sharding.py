@@ -128,6 +128,7 @@ def _flat(result: dict) -> dict:
     return flat
 
 
+@pytest.mark.slow  # subprocesses that start JAX and compile the step: nox -s tests-slow
 def test_four_devices_equal_one_device():
     """5 walkers over 4 devices (padded to 8) and the K-sharded precompute, to 1e-12.
 
@@ -146,6 +147,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # subprocesses that start JAX and compile the step: nox -s tests-slow
 def test_two_processes_jax_distributed():
     """Two processes on localhost (2 CPU devices each, gloo collectives), one global mesh."""
     address = f"localhost:{_free_port()}"
