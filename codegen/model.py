@@ -321,16 +321,3 @@ class Kernel:
         """
         used = set().union(*(names(str(t)) for t in texts))
         return [f"{s} = {src}" for s, src in self.sizes.items() if src and s in used]
-
-
-def __getattr__(name: str):
-    """The kinds used to live here: ``from codegen.model import IndexMap`` still works.
-
-    New code imports them from :mod:`codegen.kinds`, which imports this module (hence the
-    lazy look-up instead of an import at the top).
-    """
-    from . import kinds
-
-    if name in kinds.__all__:
-        return getattr(kinds, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,9 +12,9 @@ import jinja2
 
 from . import kinds
 from .kinds import Alias
-from .load import ROOT, SPEC_DIR, Spec, load_specs
-from .model import BACKENDS, Kernel, SpecError, impl_name
-from .output import OUT_DIR, check, format_files, write
+from .load import Spec
+from .model import BACKENDS, Kernel, impl_name
+from .output import format_files
 
 TEMPLATES = Path(__file__).with_name("templates")
 REGENERATE = "nox -s generate  (or: python -m codegen)"
@@ -103,19 +103,3 @@ def capabilities(specs: list[Spec]) -> dict[str, dict]:
         for spec in specs
         for item in spec.kernels
     }
-
-
-# the generator's other modules, under the names callers of codegen.render have used
-__all__ = [
-    "ROOT",
-    "SPEC_DIR",
-    "OUT_DIR",
-    "Spec",
-    "SpecError",
-    "load_specs",
-    "render_all",
-    "capabilities",
-    "kernel_view",
-    "write",
-    "check",
-]

@@ -53,7 +53,7 @@ def walk(
     try:  # the generator's own layout (codegen.load); older checkouts kept it in render
         from codegen.load import SPEC_DIR, Spec, load_specs
     except ImportError:
-        from codegen.render import SPEC_DIR, Spec, load_specs
+        from codegen.load import SPEC_DIR, Spec, load_specs
     import codegen
     from codegen.render import render_all
 

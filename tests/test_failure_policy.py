@@ -217,7 +217,8 @@ def test_likelihoods_are_minus_inf_under_jit():
 
 
 def test_spec_result_check_must_name_a_linalg_function():
-    from codegen.model import Composite, SpecError
+    from codegen.kinds import Composite
+    from codegen.model import SpecError
 
     with pytest.raises(SpecError, match=r"kernel 'toy', field 'result_check'.*no 'nope'"):
         Composite(

@@ -408,7 +408,9 @@ def _import(path, name):
 
 @pytest.fixture
 def toy_nufft(tmp_path):
-    from codegen.render import load_specs, render_all, write
+    from codegen.load import load_specs
+    from codegen.output import write
+    from codegen.render import render_all
 
     specs = tmp_path / "specs"
     specs.mkdir()
@@ -453,8 +455,8 @@ def test_toy_nufft_kind(toy_nufft, jax_backend, rows, cols, shift):
     ],
 )
 def test_malformed_nufft_spec_names_kernel_and_field(toy_nufft, change, words):
+    from codegen.load import load_specs
     from codegen.model import SpecError
-    from codegen.render import load_specs
 
     specs, _ = toy_nufft
     text = textwrap.dedent(TOY_NUFFT_SPEC)
@@ -642,7 +644,9 @@ KERNELS = [
 
 @needs_finufft
 def test_toy_type3_kind(tmp_path, jax_backend):
-    from codegen.render import load_specs, render_all, write
+    from codegen.load import load_specs
+    from codegen.output import write
+    from codegen.render import render_all
 
     specs = tmp_path / "specs"
     specs.mkdir()
@@ -669,8 +673,8 @@ def test_toy_type3_kind(tmp_path, jax_backend):
     ],
 )
 def test_malformed_type3_spec_names_kernel_and_field(tmp_path, change, words):
+    from codegen.load import load_specs
     from codegen.model import SpecError
-    from codegen.render import load_specs
 
     text = textwrap.dedent(TOY_TYPE3_SPEC)
     assert change[0] in text, change

@@ -158,13 +158,13 @@ def test_inconsistent_declarations_are_refused(decls, words):
 
 
 def test_bad_rule_in_a_spec_names_file_kernel_and_field(tmp_path):
+    from codegen.load import load_specs
     from codegen.model import SpecError
-    from codegen.render import load_specs
 
     (tmp_path / "bad.py").write_text(
         textwrap.dedent(
             """
-            from codegen.model import Composite
+            from codegen.kinds import Composite
             KERNELS = [Composite(name="k", doc="d", returns="f8[S]", body="return sizes",
                 args={"neighbors": "i8[S,P] in [-1,S)", "sizes": "i8[S] in [0,P] counts neighbours"})]
             """
