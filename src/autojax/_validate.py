@@ -283,7 +283,7 @@ class Checker:
         raise exc(f"{self.kernel}: argument '{name}' {message}")
 
     # ---------------------------------------------------------------------- scalars
-    def _check_scalar(self, name, decl, value, sizes, eager=True):
+    def _check_scalar(self, name, decl, value, sizes):
         if decl.scalar == "any":
             return value
         if decl.scalar == "str":
@@ -477,7 +477,7 @@ class Checker:
         out = dict(arguments)
         for name, decl in self._scalars:
             if name in out:
-                out[name] = self._check_scalar(name, decl, out[name], sizes, eager=not traced)
+                out[name] = self._check_scalar(name, decl, out[name], sizes)
         lists = []
         for name, decl in self._arrays:
             if name in out:
