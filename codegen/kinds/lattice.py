@@ -33,6 +33,19 @@ Spec fields: ``kernel`` (an expression of ``dr``, ``dc``, arguments, sizes and l
 ``kernel(dr, dc) == kernel(-dr, -dc)``, so out is symmetric: the Numba conv lowering forms
 only half of it and mirrors), and the kernels the fft lowering calls:
 ``mapping`` (dense T) and ``transpose_matmul`` (T^T X from the sparse rows).
+
+Two optional variations of the operands:
+
+- a second sparse matrix to gather through, ``left_indexes``, ``left_weights`` and
+  ``rows`` (its size symbol): ``out = L^T W T`` (rows, columns), the cross block of two
+  different mappings. The convolution still runs per column of T (``indexes``,
+  ``weights``); the finished rows of ``W t`` are gathered through L's sparse rows. Not
+  symmetric (``symmetric`` must stay False); lowerings ``conv`` (Numba) and ``fft`` (any
+  backend: JAX's host conv path has a gradient that assumes L == T, so JAX takes ``fft``).
+  Left out, L is T.
+- ``dense_columns``: an (M, ``columns``) float argument B in place of the sparse T, and no
+  gather at all: ``out = W B`` (M, columns). Only the ``fft`` lowering; in JAX plain array
+  code (jit, vmap and grad work).
 """
 
 from __future__ import annotations
@@ -58,6 +71,10 @@ class Lattice(Kernel):
     lowering: dict[str, str] = field(default_factory=dict)
     lets: dict[str, str] = field(default_factory=dict)
     symmetric: bool = False
+    left_indexes: str = ""
+    left_weights: str = ""
+    rows: str = ""
+    dense_columns: str = ""
     mapping: str = "mapping_matrix_from"
     transpose_matmul: str = "sparse_mapping_matrix_transpose_matmul"
 
@@ -72,18 +89,57 @@ class Lattice(Kernel):
             self.fail("extent", "must be a pair of size expressions")
         for n, text in enumerate(self.extent):
             self.check_extent(f"extent[{n}]", text, known)
-        for fld, decl_start in (("positions", "i8["), ("indexes", "i8["), ("weights", "f8[")):
+        cross = bool(self.left_indexes or self.left_weights or self.rows)
+        if self.dense_columns:
+            if self.indexes or self.weights or cross:
+                self.fail(
+                    "dense_columns",
+                    "dense columns take no sparse rows (indexes, weights, left_*, rows)",
+                )
+            fields = (("positions", "i8["), ("dense_columns", "f8["))
+        else:
+            fields = (("positions", "i8["), ("indexes", "i8["), ("weights", "f8["))
+            if cross:
+                fields += (("left_indexes", "i8["), ("left_weights", "f8["))
+        for fld, decl_start in fields:
             arg = getattr(self, fld)
             if arg not in self.args or not self.args[arg].startswith(decl_start):
                 self.fail(fld, f"{arg!r} must name a {decl_start}...] argument")
         if self.decls[self.positions].shape[1:] != (2,):
             self.fail("positions", "must be an (M, 2) array of (row, column)")
-        if self.decls[self.indexes].shape != self.decls[self.weights].shape:
-            self.fail("weights", "must have the shape of 'indexes'")
         if not isinstance(self.symmetric, bool):
             self.fail("symmetric", "must be True or False")
         if self.columns not in known:
             self.fail("columns", f"{self.columns!r} is not a size symbol")
+        rows_axis = self.decls[self.positions].shape[0]
+        if self.dense_columns:
+            if self.decls[self.dense_columns].shape != (rows_axis, self.columns):
+                self.fail(
+                    "dense_columns",
+                    f"must be a ({rows_axis}, {self.columns}) array (a value per mask pixel and column)",
+                )
+            if self.symmetric:
+                self.fail("symmetric", "W B is not a square matrix: leave symmetric False")
+            for backend in self.backends():
+                if self.lowering.get(backend) != "fft":
+                    self.fail(f"lowering.{backend}", "dense columns have only the 'fft' lowering")
+        else:
+            if self.decls[self.indexes].shape != self.decls[self.weights].shape:
+                self.fail("weights", "must have the shape of 'indexes'")
+        if cross:
+            if self.decls[self.left_indexes].shape != self.decls[self.left_weights].shape:
+                self.fail("left_weights", "must have the shape of 'left_indexes'")
+            if self.decls[self.left_indexes].shape[0] != self.decls[self.indexes].shape[0]:
+                self.fail("left_indexes", "must have a row per mask pixel, as 'indexes'")
+            if self.rows not in known:
+                self.fail("rows", f"{self.rows!r} is not a size symbol")
+            if self.symmetric:
+                self.fail("symmetric", "a block of two different matrices is not symmetric")
+            if self.lowering.get("jax") == "conv" and "jax" in self.backends():
+                self.fail(
+                    "lowering.jax",
+                    "JAX's host conv path differentiates T^T W T only: use 'fft' for a cross block",
+                )
         for backend in self.backends():
             if self.lowering.get(backend) not in LOWERINGS:
                 self.fail(
@@ -102,12 +158,15 @@ class Lattice(Kernel):
         # the fft lowering calls them; so does JAX's conv (its array form, for the gradient
         # with respect to the kernel table's arguments)
         uses = {"fft"} & {self.lowering.get(b) for b in self.backends()}
-        if uses or self.lowering.get("jax") == "conv" and "jax" in self.backends():
+        if self.dense_columns:
+            pass  # no sparse rows: nothing to call
+        elif uses or self.lowering.get("jax") == "conv" and "jax" in self.backends():
             self.calls = list(dict.fromkeys([*self.calls, self.mapping, self.transpose_matmul]))
 
 
 def view(k: Lattice, backend: str) -> dict:
     pos, idx, wts = k.positions, k.indexes, k.weights
+    cross = bool(k.left_indexes)
     # the fft lowering is array code: in the Numba module it runs on NumPy (``xp = np``)
     spelling = backend if (k.lowering[backend] == "conv" or backend == "jax") else "xp"
     host = backend == "jax" and k.lowering[backend] == "conv"
@@ -121,7 +180,9 @@ def view(k: Lattice, backend: str) -> dict:
         "static_positions": [n for n, a in enumerate(k.args) if a in k.static_args],
         "traced_args": [a for a in k.args if a not in k.static_args],
         "float_args": [a for a in k.array_args if k.args[a].startswith("f8[") and a != wts],
-        "sizes": k.size_lines_for(k.kernel, *k.extent, *k.lets.values(), k.columns),
+        "sizes": k.size_lines_for(
+            k.kernel, *k.extent, *k.lets.values(), k.columns, *([k.rows] if cross else [])
+        ),
         "lets": [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()],
         "kernel_expr": ex.lower(k.kernel, spelling),
         "extent": [ex.lower(e, backend) for e in k.extent],
@@ -131,6 +192,13 @@ def view(k: Lattice, backend: str) -> dict:
         "weights": wts,
         "columns": k.columns,
         "symmetric": bool(k.symmetric),
+        # out = L^T W T: the sparse rows gathered through (L is T unless the spec names one)
+        "cross": cross,
+        "left_indexes": k.left_indexes or idx,
+        "left_weights": k.left_weights or wts,
+        "rows": k.rows or k.columns,
+        # out = W B for a dense (M, columns) argument B: no sparse rows on either side
+        "dense_columns": k.dense_columns,
         "mapping_impl": impl_name(k.mapping),
         "transpose_impl": impl_name(k.transpose_matmul),
     }

@@ -31,6 +31,14 @@ from .inversion import (
     log_likelihood_function_via_w_tilde_from,
     log_likelihood_function_via_w_compact_from,
 )
+from .lens_model import (
+    curvature_matrix_cross_via_w_compact_fft_from,
+    curvature_matrix_cross_via_w_compact_from,
+    w_compact_matmul_function_columns_from,
+    curvature_matrix_mapping_functions_via_w_compact_from,
+    curvature_matrix_functions_via_w_compact_from,
+    data_vector_functions_from,
+)
 from .mapping import (
     mapping_matrix_from,
     mapping_matrix_from_BCOO,
@@ -56,6 +64,7 @@ from .w_tilde import (
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
 METHODS = {
+    "curvature_matrix_cross_via_w_compact_from": ("fft",),
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": (
         "two_pass",
         "conv",
@@ -108,6 +117,12 @@ __all__ = [
     "log_evidence_via_w_compact_from",
     "log_likelihood_function_via_w_tilde_from",
     "log_likelihood_function_via_w_compact_from",
+    "curvature_matrix_cross_via_w_compact_fft_from",
+    "curvature_matrix_cross_via_w_compact_from",
+    "w_compact_matmul_function_columns_from",
+    "curvature_matrix_mapping_functions_via_w_compact_from",
+    "curvature_matrix_functions_via_w_compact_from",
+    "data_vector_functions_from",
     "mapping_matrix_from",
     "mapping_matrix_from_BCOO",
     "data_vector_from",

@@ -30,6 +30,15 @@ from .inversion import (
     log_likelihood_function_via_w_tilde_from,
     log_likelihood_function_via_w_compact_from,
 )
+from .lens_model import (
+    curvature_matrix_cross_via_w_compact_conv_from,
+    curvature_matrix_cross_via_w_compact_fft_from,
+    curvature_matrix_cross_via_w_compact_from,
+    w_compact_matmul_function_columns_from,
+    curvature_matrix_mapping_functions_via_w_compact_from,
+    curvature_matrix_functions_via_w_compact_from,
+    data_vector_functions_from,
+)
 from .mapping import (
     mapping_matrix_from,
     data_vector_from,
@@ -54,6 +63,10 @@ from .w_tilde import (
 
 #: public kernel -> the methods its ``method=`` keyword takes in this backend (besides "auto")
 METHODS = {
+    "curvature_matrix_cross_via_w_compact_from": (
+        "conv",
+        "fft",
+    ),
     "curvature_matrix_via_w_compact_sparse_mapping_matrix_from": (
         "two_pass",
         "conv",
@@ -105,6 +118,13 @@ __all__ = [
     "log_evidence_via_w_compact_from",
     "log_likelihood_function_via_w_tilde_from",
     "log_likelihood_function_via_w_compact_from",
+    "curvature_matrix_cross_via_w_compact_conv_from",
+    "curvature_matrix_cross_via_w_compact_fft_from",
+    "curvature_matrix_cross_via_w_compact_from",
+    "w_compact_matmul_function_columns_from",
+    "curvature_matrix_mapping_functions_via_w_compact_from",
+    "curvature_matrix_functions_via_w_compact_from",
+    "data_vector_functions_from",
     "mapping_matrix_from",
     "data_vector_from",
     "sparse_mapping_matrix_transpose_matmul",

@@ -1,0 +1,459 @@
+# This file is generated: DO NOT EDIT.
+# JAX backend, kernels of spec kernels_spec/lens_model.py
+# template: codegen/templates/jax/
+# regenerate: nox -s generate  (or: python -m codegen)
+"""JAX kernels generated from ``kernels_spec/lens_model.py``: vectorised, ``lax.scan`` over chunks."""
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from autojax import _linalg, _runtime
+from autojax._runtime import chunk_size, require_x64, scan_chunks, scatter_chunk_size
+from autojax._validate import validated
+
+from .mapping import _mapping_matrix_from_impl
+from .mapping import _sparse_mapping_matrix_transpose_matmul_impl
+
+xp = jnp
+
+
+@partial(jax.jit, static_argnames=["pixels", "pixels_other"])
+def _curvature_matrix_cross_via_w_compact_fft_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    pix_indexes_other,
+    pix_weights_other,
+    pixels_other,
+):
+    N = w_compact.shape[0]
+    S = pixels
+    R = pixels_other
+    _H, _W = N, N
+    _L1, _L2 = _runtime.fft_size(2 * _H - 1), _runtime.fft_size(2 * _W - 1)
+    dr = jnp.arange(-(_H - 1), _H).reshape((-1, 1))
+    dc = jnp.arange(-(_W - 1), _W).reshape((1, -1))
+    _table = jnp.broadcast_to(
+        (w_compact[jnp.abs(dr), jnp.where(dr >= 0, dc, -dc) + N - 1]).astype(jnp.float64),
+        (2 * _H - 1, 2 * _W - 1),
+    )
+    _khat = jnp.fft.rfft2(_runtime.circular_layout(jnp, _table, _H, _W, _L1, _L2))
+    _cols_out = R
+    _rows = native_index_for_slim_index[:, 0]
+    _cols = native_index_for_slim_index[:, 1]
+    _rows_out = S
+    _valid = jnp.cumprod((pix_indexes_other >= 0).astype(jnp.int32), axis=1) > 0
+    _chunk = _runtime.fft_chunk(_L1 * _L2, _cols_out)
+
+    def _step(carry, _c):
+        _local = pix_indexes_other - _c * _chunk
+        _live = _valid & (_local >= 0) & (_local < _chunk)
+        _grid = jnp.zeros((_chunk, _L1, _L2), dtype=jnp.float64)
+        _grid = _grid.at[jnp.where(_live, _local, _chunk), _rows[:, None], _cols[:, None]].add(
+            jnp.where(_live, pix_weights_other, 0.0), mode="drop"
+        )
+        _wt = jnp.fft.irfft2(jnp.fft.rfft2(_grid) * _khat, s=(_L1, _L2))[:, _rows, _cols]
+        return carry, _sparse_mapping_matrix_transpose_matmul_impl(
+            _wt.T, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, _rows_out
+        )
+
+    _steps = -(-_cols_out // _chunk)
+    _, _blocks = scan_chunks(_step, 0, _steps)
+    return jnp.transpose(_blocks, (1, 0, 2)).reshape((_rows_out, _steps * _chunk))[:, :_cols_out]
+
+
+@validated(
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
+    pixels="int -> S >0",
+    pix_indexes_other="i8[M,Q] in [-1,R)",
+    pix_weights_other="f8[M,Q] finite",
+    pixels_other="int -> R >0",
+)
+def curvature_matrix_cross_via_w_compact_fft_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    pix_indexes_other,
+    pix_weights_other,
+    pixels_other,
+):
+    """``T^T W T_other`` (S, R), two different mappings, with ``W T_other`` by FFTs.
+
+    Chunks of the columns of ``T_other`` are placed on the zero-padded lattice (each side at
+    least 2N - 1, rounded up to an FFT-friendly length), multiplied in Fourier space by the
+    transform of the kernel table, read back at the mask's pixels and gathered through the
+    sparse rows of ``T``. Cost: two real FFTs of the padded lattice per column of
+    ``T_other``; in JAX plain array code (jit, vmap and grad work).
+
+    Method: ``fft`` (family ``curvature_matrix_cross``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W = 2*N-1), finite
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B), finite
+    pixels
+        int (= S), positive
+    pix_indexes_other
+        int64 array of shape (M, Q), values in [-1, R)
+    pix_weights_other
+        float64 array of shape (M, Q), finite
+    pixels_other
+        int (= R), positive
+
+    Returns
+    -------
+    float64 array of shape (S, R)
+    """
+
+    require_x64("curvature_matrix_cross_via_w_compact_fft_from")
+    return _curvature_matrix_cross_via_w_compact_fft_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+        pix_indexes_other,
+        pix_weights_other,
+        pixels_other,
+    )
+
+
+def _curvature_matrix_cross_via_w_compact_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    pix_indexes_other,
+    pix_weights_other,
+    pixels_other,
+    method="auto",
+):
+    if method == "auto":
+        method = "fft"
+    if method == "fft":
+        return _curvature_matrix_cross_via_w_compact_fft_from_impl(
+            w_compact=w_compact,
+            native_index_for_slim_index=native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index=pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index=pix_weights_for_sub_slim_index,
+            pixels=pixels,
+            pix_indexes_other=pix_indexes_other,
+            pix_weights_other=pix_weights_other,
+            pixels_other=pixels_other,
+        )
+    raise ValueError(
+        "curvature_matrix_cross_via_w_compact_from: argument 'method' is "
+        f"{method!r}; the jax backend has auto, fft"
+    )
+
+
+@validated(
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
+    pixels="int -> S >0",
+    pix_indexes_other="i8[M,Q] in [-1,R)",
+    pix_weights_other="f8[M,Q] finite",
+    pixels_other="int -> R >0",
+    method="str",
+)
+def curvature_matrix_cross_via_w_compact_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    pix_indexes_other,
+    pix_weights_other,
+    pixels_other,
+    method="auto",
+):
+    """``T^T W T_other`` (S, R), the block of F between two mappings, by ``method``.
+
+    Methods: ``conv`` (direct convolution, Numba only) and ``fft`` (batched FFTs on the padded
+    lattice, every backend). ``auto``: ``conv`` in Numba, ``fft`` in JAX and the array API
+    (the only method they have). The transpose of the block is
+    ``curvature_matrix_cross_via_w_compact_from`` with the two mappings swapped.
+
+    Method: ``compact_sparse`` (family ``curvature_matrix_cross``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W = 2*N-1), finite
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B), finite
+    pixels
+        int (= S), positive
+    pix_indexes_other
+        int64 array of shape (M, Q), values in [-1, R)
+    pix_weights_other
+        float64 array of shape (M, Q), finite
+    pixels_other
+        int (= R), positive
+    method
+        str
+
+    Returns
+    -------
+    float64 array of shape (S, R)
+    """
+
+    require_x64("curvature_matrix_cross_via_w_compact_from")
+    return _curvature_matrix_cross_via_w_compact_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+        pix_indexes_other,
+        pix_weights_other,
+        pixels_other,
+        method,
+    )
+
+
+@partial(jax.jit, static_argnames=[])
+def _w_compact_matmul_function_columns_from_impl(
+    w_compact, native_index_for_slim_index, function_columns
+):
+    N = w_compact.shape[0]
+    L = function_columns.shape[1]
+    _H, _W = N, N
+    _L1, _L2 = _runtime.fft_size(2 * _H - 1), _runtime.fft_size(2 * _W - 1)
+    dr = jnp.arange(-(_H - 1), _H).reshape((-1, 1))
+    dc = jnp.arange(-(_W - 1), _W).reshape((1, -1))
+    _table = jnp.broadcast_to(
+        (w_compact[jnp.abs(dr), jnp.where(dr >= 0, dc, -dc) + N - 1]).astype(jnp.float64),
+        (2 * _H - 1, 2 * _W - 1),
+    )
+    _khat = jnp.fft.rfft2(_runtime.circular_layout(jnp, _table, _H, _W, _L1, _L2))
+    _cols_out = L
+    _rows = native_index_for_slim_index[:, 0]
+    _cols = native_index_for_slim_index[:, 1]
+    _chunk = _runtime.fft_chunk(_L1 * _L2, _cols_out)
+    _steps = -(-_cols_out // _chunk)
+    _padded = jnp.pad(function_columns, ((0, 0), (0, _steps * _chunk - _cols_out)))
+
+    def _step(carry, _c):
+        _b = lax.dynamic_slice_in_dim(_padded, _c * _chunk, _chunk, axis=1)
+        _grid = jnp.zeros((_chunk, _L1, _L2), dtype=jnp.float64)
+        _grid = _grid.at[:, _rows, _cols].add(_b.T)
+        _wt = jnp.fft.irfft2(jnp.fft.rfft2(_grid) * _khat, s=(_L1, _L2))[:, _rows, _cols]
+        return carry, _wt.T
+
+    _, _blocks = scan_chunks(_step, 0, _steps)
+    _M = native_index_for_slim_index.shape[0]
+    return jnp.transpose(_blocks, (1, 0, 2)).reshape((_M, _steps * _chunk))[:, :_cols_out]
+
+
+@validated(
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    function_columns="f8[M,L] finite",
+)
+def w_compact_matmul_function_columns_from(
+    w_compact, native_index_for_slim_index, function_columns
+):
+    """``W B`` (M, L): W-tilde, from its compact form, times dense function columns B.
+
+    Chunks of the columns of B are placed on the zero-padded lattice at the mask's pixels,
+    multiplied in Fourier space by the transform of the kernel table and read back at the
+    mask's pixels; no sparse gather on either side. Cost: two real FFTs of the padded lattice
+    (at least (2N - 1)^2 points) per column of B, O(N^2) memory per column in a chunk. In
+    JAX plain array code, so jit, vmap and grad (with respect to B and ``w_compact``) work.
+
+    Method: ``fft`` (family ``w_tilde_matmul_function_columns``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W = 2*N-1), finite
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    function_columns
+        float64 array of shape (M, L), finite
+
+    Returns
+    -------
+    float64 array of shape (M, L)
+    """
+
+    require_x64("w_compact_matmul_function_columns_from")
+    return _w_compact_matmul_function_columns_from_impl(
+        w_compact, native_index_for_slim_index, function_columns
+    )
+
+
+@partial(jax.jit, static_argnames=["pixels"])
+def _curvature_matrix_mapping_functions_via_w_compact_from_impl(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    function_columns,
+):
+    w_b = _w_compact_matmul_function_columns_from_impl(
+        w_compact, native_index_for_slim_index, function_columns
+    )
+    return _sparse_mapping_matrix_transpose_matmul_impl(
+        w_b, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
+    )
+
+
+@validated(
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    pix_indexes_for_sub_slim_index="i8[M,B] in [-1,S)",
+    pix_weights_for_sub_slim_index="f8[M,B] finite",
+    pixels="int -> S >0",
+    function_columns="f8[M,L] finite",
+)
+def curvature_matrix_mapping_functions_via_w_compact_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    function_columns,
+):
+    """``T^T (W B)`` (S, L), the block of F between a mapping and the function columns.
+
+    ``W B`` by FFTs on the padded lattice (``w_compact_matmul_function_columns_from``), then
+    the sparse ``T^T`` (``sparse_mapping_matrix_transpose_matmul``). Cost: two real FFTs of
+    the padded lattice per function column, plus (entries of T) x L multiply-adds.
+
+    Method: ``fft`` (family ``curvature_matrix_mapping_functions``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W = 2*N-1), finite
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    pix_indexes_for_sub_slim_index
+        int64 array of shape (M, B), values in [-1, S)
+    pix_weights_for_sub_slim_index
+        float64 array of shape (M, B), finite
+    pixels
+        int (= S), positive
+    function_columns
+        float64 array of shape (M, L), finite
+
+    Returns
+    -------
+    float64 array of shape (S, L)
+    """
+
+    require_x64("curvature_matrix_mapping_functions_via_w_compact_from")
+    return _curvature_matrix_mapping_functions_via_w_compact_from_impl(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+        function_columns,
+    )
+
+
+@partial(jax.jit, static_argnames=[])
+def _curvature_matrix_functions_via_w_compact_from_impl(
+    w_compact, native_index_for_slim_index, function_columns
+):
+    product = function_columns.T @ _w_compact_matmul_function_columns_from_impl(
+        w_compact, native_index_for_slim_index, function_columns
+    )
+    return 0.5 * (product + product.T)
+
+
+@validated(
+    convert="jax",
+    w_compact="f8[N,W=2*N-1] finite",
+    native_index_for_slim_index="i8[M,2] in [0,N)",
+    function_columns="f8[M,L] finite",
+)
+def curvature_matrix_functions_via_w_compact_from(
+    w_compact, native_index_for_slim_index, function_columns
+):
+    """``B^T W B`` (L, L), the block of F between the function columns, symmetrised.
+
+    ``W B`` by FFTs on the padded lattice, then the dense product ``B^T (W B)``, returned as
+    ``0.5 (X + X^T)`` so the block is exactly symmetric. Cost: two real FFTs of the padded
+    lattice per function column plus M L^2 multiply-adds.
+
+    Method: ``fft`` (family ``curvature_matrix_functions``).
+
+    Parameters
+    ----------
+    w_compact
+        float64 array of shape (N, W = 2*N-1), finite
+    native_index_for_slim_index
+        int64 array of shape (M, 2), values in [0, N)
+    function_columns
+        float64 array of shape (M, L), finite
+
+    Returns
+    -------
+    float64 array of shape (L, L)
+    """
+
+    require_x64("curvature_matrix_functions_via_w_compact_from")
+    return _curvature_matrix_functions_via_w_compact_from_impl(
+        w_compact, native_index_for_slim_index, function_columns
+    )
+
+
+@partial(jax.jit, static_argnames=[])
+def _data_vector_functions_from_impl(dirty_image, function_columns):
+    return function_columns.T @ dirty_image
+
+
+@validated(convert="jax", dirty_image="f8[M] finite", function_columns="f8[M,L] finite")
+def data_vector_functions_from(dirty_image, function_columns):
+    """``B^T d`` (L): the function columns' entries of the data vector ``D = A^T d``.
+
+    ``d`` is the (noise-weighted) dirty image over the mask. Cost: M L multiply-adds.
+
+    Method: ``direct`` (family ``data_vector_functions``).
+
+    Parameters
+    ----------
+    dirty_image
+        float64 array of shape (M,), finite
+    function_columns
+        float64 array of shape (M, L), finite
+
+    Returns
+    -------
+    float64 array of shape (L,)
+    """
+
+    require_x64("data_vector_functions_from")
+    return _data_vector_functions_from_impl(dirty_image, function_columns)
