@@ -25,7 +25,18 @@ _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from autojax._linalg import LinAlgError  # noqa: E402
 
 # the modeller's layer: an observation (arrays or FITS files) and its log evidence
+from .lens_model import LensModel, ModelFit, Pixelization  # noqa: E402
 from .likelihood import Fit, Likelihood  # noqa: E402
 from .observation import Mask, Observation  # noqa: E402
 
-__all__ = ["Fit", "LinAlgError", "Likelihood", "Mask", "Observation", "__version__"]
+__all__ = [
+    "Fit",
+    "LensModel",
+    "LinAlgError",
+    "Likelihood",
+    "Mask",
+    "ModelFit",
+    "Observation",
+    "Pixelization",
+    "__version__",
+]

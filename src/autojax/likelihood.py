@@ -239,34 +239,42 @@ class Likelihood:
     # ---------------------------------------------------------------- one step
     def log_evidence(
         self,
-        pix_indexes_for_sub_slim_index: ArrayLike,
-        pix_weights_for_sub_slim_index: ArrayLike,
-        neighbors: ArrayLike,
-        neighbors_sizes: ArrayLike,
+        pix_indexes_for_sub_slim_index: Any,
+        pix_weights_for_sub_slim_index: ArrayLike | None = None,
+        neighbors: ArrayLike | None = None,
+        neighbors_sizes: ArrayLike | None = None,
         coefficient: float | ArrayLike = 1.0,
+        *,
+        functions: ArrayLike | None = None,
     ) -> Any:
-        """Log evidence of one mapping: ``-inf`` when F + H is not positive definite.
+        """Log evidence of one mapping, or of a whole lens model: ``-inf`` when F + H is
+        not positive definite.
 
         Returns a float (NumPy backends) or a 0-d JAX array (``backend="jax"``).
 
-        ``pix_indexes_for_sub_slim_index`` (M, B) and ``pix_weights_for_sub_slim_index`` (M,
-        B) are the sparse rows of the mapping matrix (rows end early with -1),
-        ``neighbors`` (S, P) and ``neighbors_sizes`` (S,) the source-pixel graph of the
-        constant regularization with ``coefficient``.
+        One mapping: ``pix_indexes_for_sub_slim_index`` (M, B) and
+        ``pix_weights_for_sub_slim_index`` (M, B) are the sparse rows of the mapping matrix
+        (rows end early with -1), ``neighbors`` (S, P) and ``neighbors_sizes`` (S,) the
+        source-pixel graph of the constant regularization with ``coefficient``.
+
+        A lens model (see :mod:`autojax.lens_model`): pass an :class:`autojax.LensModel`
+        (or a list of :class:`autojax.Pixelization`) alone, or the same four arguments as
+        lists with one entry per pixelization (``coefficient`` a list or one value for
+        all), and optionally ``functions``, an (M, L) array of linear functions.
         """
+        args = (pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, neighbors)
+        args += (neighbors_sizes, coefficient)
+        model = self._as_model("log_evidence", args, functions)
+        if model is not None:
+            from . import lens_model
+
+            return lens_model.solve(self, *model)[2]
         (
             pix_indexes_for_sub_slim_index,
             pix_weights_for_sub_slim_index,
             neighbors,
             neighbors_sizes,
-        ) = self._check_step(
-            "log_evidence",
-            pix_indexes_for_sub_slim_index,
-            pix_weights_for_sub_slim_index,
-            neighbors,
-            neighbors_sizes,
-            coefficient,
-        )
+        ) = self._check_step("log_evidence", *args)
         c = self.precompute()._constants
         return self.kernels.log_evidence_via_w_compact_from(
             c["dirty_image"],
@@ -281,6 +289,30 @@ class Likelihood:
             coefficient,
             method=self.method,
         )
+
+    def _as_model(self, where: str, args: tuple, functions) -> tuple | None:
+        """``(checked LensModel, sizes)`` when the call describes a lens model, else None."""
+        from . import lens_model
+
+        alone = all(a is None for a in args[1:4])
+        given = args[:1] if alone else args
+        kwargs = {} if functions is None else {"functions": functions}
+        if not lens_model.is_model_call(given, kwargs):
+            if any(a is None for a in args[:4]):
+                raise TypeError(
+                    f"Likelihood.{where}: pass the four arrays of one mapping "
+                    "(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, "
+                    "neighbors, neighbors_sizes), or a LensModel alone"
+                )
+            return None
+        coefficient = args[4]
+        if alone and not _is_traced(coefficient) and np.any(np.asarray(coefficient) != 1.0):
+            raise TypeError(
+                f"Likelihood.{where}: with a LensModel or Pixelizations each pixelization "
+                "carries its own 'coefficient'; do not pass one beside them"
+            )
+        model = lens_model.as_model(where, given, kwargs)
+        return lens_model.check_model(self, where, model)
 
     def log_evidence_batch(
         self,
@@ -311,13 +343,27 @@ class Likelihood:
 
     def fit(
         self,
-        pix_indexes_for_sub_slim_index: ArrayLike,
-        pix_weights_for_sub_slim_index: ArrayLike,
-        neighbors: ArrayLike,
-        neighbors_sizes: ArrayLike,
+        pix_indexes_for_sub_slim_index: Any,
+        pix_weights_for_sub_slim_index: ArrayLike | None = None,
+        neighbors: ArrayLike | None = None,
+        neighbors_sizes: ArrayLike | None = None,
         coefficient: float | ArrayLike = 1.0,
-    ) -> Fit:
-        """The reconstruction, mapped image, residuals and chi-squared of one step."""
+        *,
+        functions: ArrayLike | None = None,
+    ) -> Any:
+        """The reconstruction, mapped image, residuals and chi-squared of one step.
+
+        A :class:`Fit` for one mapping; for a lens model (the call forms of
+        :meth:`log_evidence`) an :class:`autojax.ModelFit`, with each component's
+        reconstruction and image.
+        """
+        args = (pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, neighbors)
+        args += (neighbors_sizes, coefficient)
+        model = self._as_model("fit", args, functions)
+        if model is not None:
+            from . import lens_model
+
+            return lens_model.fit(self, *model)
         (
             pix_indexes_for_sub_slim_index,
             pix_weights_for_sub_slim_index,
