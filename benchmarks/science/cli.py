@@ -60,8 +60,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workloads",
         type=choices(WORKLOADS),
-        default=list(WORKLOADS),
-        help="comma list of W1,W2,W3",
+        default=None,
+        help="comma list of W1,W2,W3,W4 (default: the preset's, W1-W3; W4 for the "
+        "*_lens_model presets)",
     )
     parser.add_argument(
         "--methods",
@@ -90,7 +91,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     presets = [p for group in (args.preset or []) for p in group]
     args.presets = list(dict.fromkeys(presets)) or (["tiny"] if args.quick else ["mid"])
     args.backends = list(dict.fromkeys(args.backends))
-    args.workloads = list(dict.fromkeys(args.workloads))
+    args.workloads = list(dict.fromkeys(args.workloads)) if args.workloads else None
     if args.methods is not None:
         args.methods = set(args.methods)
     return args
@@ -139,7 +140,8 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     for name in args.presets:
         preset = PRESETS[name]
         load_at_start = load_average()
-        done = runner.run_preset(preset, args.workloads, names, args.methods)
+        workloads = args.workloads or list(preset.workloads)
+        done = runner.run_preset(preset, workloads, names, args.methods)
         info = machine_info()
         info["load_average_at_start"] = load_at_start
         results = done["results"]

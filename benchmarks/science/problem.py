@@ -41,6 +41,8 @@ class Preset:
     #: whether the full exact compact form (and F) is affordable as the reference
     exact_reference: bool = True
     seed: int = 20261125
+    #: the workloads run when ``--workloads`` is not given
+    workloads: tuple[str, ...] = ("W1", "W2", "W3")
 
 
 PRESETS = {
@@ -50,6 +52,9 @@ PRESETS = {
         Preset("mid", N=64, K=100_000, S=1000),
         Preset("alma", N=140, K=1_000_000, S=1500),
         Preset("alma_high", N=400, K=5_000_000, S=1500, exact_reference=False),
+        # W4: two pixelizations of S each plus 20 linear functions, at tiny and alma sizes
+        Preset("tiny_lens_model", N=16, K=500, S=60, workloads=("W4",)),
+        Preset("alma_lens_model", N=140, K=1_000_000, S=1500, workloads=("W4",)),
     )
 }
 

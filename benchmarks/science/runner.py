@@ -127,6 +127,11 @@ class Runner:
         refs = References(problem, self.cache, self.log, self.config.nufft_eps)
         results: list[Result] = []
         for workload in workloads:
+            if workload == "W4":
+                from . import lens_model
+
+                results += lens_model.run(self, problem, names, refs, Result)
+                continue
             rows = [
                 r for r in build_rows(workload, names) if methods is None or r.method in methods
             ]

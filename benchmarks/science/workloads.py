@@ -1,4 +1,4 @@
-"""The three workloads: their public kernels, titles, baselines and method keywords.
+"""The four workloads (W4, the whole lens model, in :mod:`.lens_model`): their public kernels, titles, baselines and method keywords.
 
 Methods are discovered, not listed here: a backend module exporting ``METHODS`` (public
 name -> the methods it has) gets one row per method, called with ``method=`` (``auto`` is
@@ -13,11 +13,14 @@ import inspect
 
 from autojax import backends
 
-WORKLOADS = ("W1", "W2", "W3")
+WORKLOADS = ("W1", "W2", "W3", "W4")
+#: what a preset runs when ``--workloads`` is not given (W4: the ``*_lens_model`` presets)
+DEFAULT_WORKLOADS = ("W1", "W2", "W3")
 WORKLOAD_TITLES = {
     "W1": "W1 precompute: the compact W-tilde form",
     "W2": "W2 curvature matrix F = T^T W T",
     "W3": "W3 one likelihood step",
+    "W4": "W4 whole lens model: two pixelizations + linear functions",
 }
 #: the public kernel of each workload (the name ``METHODS`` is keyed by); W3 also times
 #: ``autojax.Likelihood.log_evidence`` (see :mod:`.rows`)
@@ -43,7 +46,12 @@ DEFAULT_METHOD = {"W1": "exact", "W2": "two_pass", "W3": "default"}
 STEP = "step (Likelihood, K-free)"
 SEED_ARGUMENTS = "seed-argument likelihood (recomputes K sums)"
 #: the row each workload's ratios are taken against
-BASELINE = {"W1": "numba exact", "W2": "numba two_pass", "W3": f"numba two_pass: {STEP}"}
+BASELINE = {
+    "W1": "numba exact",
+    "W2": "numba two_pass",
+    "W3": f"numba two_pass: {STEP}",
+    "W4": "numba F one pixelization",
+}
 #: the tolerance passed to NUFFT methods with --nufft-eps (by default none is passed: the
 #: kernel's own default is meant to meet the W1 rule; upstream uses 1e-12)
 NUFFT_EPS: float | None = None
