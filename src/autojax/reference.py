@@ -441,3 +441,92 @@ def log_likelihood_dense_from(
             + noise_normalization_complex_from(noise_map)
         )
     )
+
+
+# --------------------------------------------------------------------------- whole lens model
+
+
+def lens_model_inversion_from(
+    visibilities,
+    noise_map,
+    uv_wavelengths,
+    grid_radians_slim,
+    mapping_matrices,
+    regularization_matrices,
+    function_columns=None,
+    no_regularization_value=1e-3,
+):
+    """A whole lens model's inversion in visibility space: no W-tilde, no dirty image.
+
+    ``A = [T_1 | ... | T_n | B]`` (``mapping_matrices`` the dense (M, S_i) T_i, pixelizations
+    first, then the (M, L) ``function_columns`` B or None). Each column is taken to the
+    visibilities by a direct Fourier sum ``exp(-2j pi (x u + y v))`` (the sign of
+    :func:`dirty_image_from`'s adjoint), whitened by the noise, real and imaginary parts
+    stacked: the real (2K, P) design matrix ``G``. Then, as upstream autoarray 2026.10.26.1:
+
+    - ``F = G^T G`` plus ``no_regularization_value`` on the diagonal at every function column
+      (in F itself, so it reaches the solve and the chi-squared of the evidence);
+    - ``D = G^T y`` (y the whitened visibilities), ``H`` block-diagonal (the given
+      ``regularization_matrices``, zero on the function columns);
+    - ``s = (F + H)^-1 D`` over the whole system;
+    - log det (F + H) and log det H over the pixelizations' leading block alone;
+    - ``log_evidence = -0.5 (chi2 + s^T H s + logdet(F+H)_pix - logdet(H)_pix + noise_norm)``
+      with upstream's "fast" chi-squared ``s^T F s - 2 s^T D + y^T y``, which is the
+      visibility chi-squared plus ``no_regularization_value * |s_B|^2`` (the ridge is in F).
+
+    Returns a dict: ``curvature_matrix`` (F, ridge included), ``data_vector``,
+    ``reconstruction``, ``chi_squared`` (of the residual visibilities, no ridge),
+    ``regularization_term``, ``log_det_curvature_reg``, ``log_det_regularization``,
+    ``noise_normalization`` and ``log_evidence`` (``-inf`` when F + H's pixelization block or
+    H is not positive definite). Re(sigma) = Im(sigma) makes it the W-tilde evidence.
+    """
+    columns = [np.asarray(t, dtype=np.float64) for t in mapping_matrices]
+    n_functions = 0
+    if function_columns is not None:
+        function_columns = np.asarray(function_columns, dtype=np.float64)
+        columns.append(function_columns)
+        n_functions = function_columns.shape[1]
+    a = np.concatenate(columns, axis=1)  # (M, P)
+    transformed = np.exp(-1j * _phases(grid_radians_slim, uv_wavelengths)).T @ a  # (K, P)
+    design = np.concatenate(
+        [transformed.real / noise_map.real[:, None], transformed.imag / noise_map.imag[:, None]]
+    )
+    target = np.concatenate(
+        [visibilities.real / noise_map.real, visibilities.imag / noise_map.imag]
+    )
+    n_params = a.shape[1]
+    n_pix = n_params - n_functions
+    f = design.T @ design
+    f[np.arange(n_pix, n_params), np.arange(n_pix, n_params)] += no_regularization_value
+    d = design.T @ target
+    h = np.zeros((n_params, n_params))
+    h[:n_pix, :n_pix] = scipy.linalg.block_diag(*regularization_matrices)
+    s = scipy.linalg.solve(f + h, d, assume_a="sym")
+    chi_squared = float(np.sum((target - design @ s) ** 2))
+    regularization_term = float(s[:n_pix] @ h[:n_pix, :n_pix] @ s[:n_pix])
+    noise_normalization = noise_normalization_complex_from(noise_map)
+    try:
+        factor = scipy.linalg.cholesky((f + h)[:n_pix, :n_pix], lower=True)
+        log_det_curvature_reg = float(2 * np.sum(np.log(np.diagonal(factor))))
+    except np.linalg.LinAlgError:
+        log_det_curvature_reg = np.nan
+    log_det_regularization = float(sum(_regularization_logdet(r) for r in regularization_matrices))
+    fast_chi_squared = chi_squared + no_regularization_value * float(np.sum(s[n_pix:] ** 2))
+    log_evidence = -0.5 * (
+        fast_chi_squared
+        + regularization_term
+        + log_det_curvature_reg
+        - log_det_regularization
+        + noise_normalization
+    )
+    return {
+        "curvature_matrix": f,
+        "data_vector": d,
+        "reconstruction": s,
+        "chi_squared": chi_squared,
+        "regularization_term": regularization_term,
+        "log_det_curvature_reg": log_det_curvature_reg,
+        "log_det_regularization": log_det_regularization,
+        "noise_normalization": noise_normalization,
+        "log_evidence": float(log_evidence) if np.isfinite(log_evidence) else -np.inf,
+    }

@@ -5,7 +5,7 @@ environment with the ``upstream`` extra). The module skips as a whole when ``aut
 is not installed, and a test skips with the missing name when the pinned release lacks an
 upstream function. ``docs/upstream.md`` has the same findings as a table.
 
-Upstream name -> ours, and every convention difference found (autoarray 2026.7.29.1):
+Upstream name -> ours, and every convention difference found (autoarray 2026.10.26.1):
 
 - ``inversion.inversion.interferometer.inversion_interferometer_util.nufft_precision_operator_from``
   is ``original.w_tilde_curvature_preload_interferometer_from`` (the "preload"): same four
@@ -59,8 +59,9 @@ Upstream name -> ours, and every convention difference found (autoarray 2026.7.2
   ``derive_indexes.native_for_slim`` minus the top-left corner of the unmasked box (for
   DataLoaded: (35, 35) on its 100 x 100 grid).
 - The dirty image of DataLoaded is upstream's ``TransformerDFT(uv, mask).image_from(
-  data.real/sigma.real**2 + 1j*data.imag/sigma.imag**2, use_adjoint_scaling=True)``
-  (phase ``+2 pi (x u + y v)`` on the adjoint: u pairs with x, v with y).
+  data.real/sigma.real**2 + 1j*data.imag/sigma.imag**2)`` (phase ``+2 pi (x u + y v)``
+  on the adjoint: u pairs with x, v with y). 2026.7 needed ``use_adjoint_scaling=True``;
+  2026.10 dropped the keyword (``image_from`` is always the plain adjoint).
 """
 
 from __future__ import annotations
@@ -234,7 +235,8 @@ def test_dirty_image_is_upstream_dft_adjoint():
         uv_wavelengths=ds.uv_wavelengths, real_space_mask=upstream_mask(ds)
     )
     weighted = ds.data.real / ds.noise_map.real**2 + 1j * ds.data.imag / ds.noise_map.imag**2
-    image = transformer.image_from(visibilities(weighted), use_adjoint_scaling=True)
+    # 2026.10 dropped image_from's use_adjoint_scaling keyword: it is always the adjoint now
+    image = transformer.image_from(visibilities(weighted))
     # sums over K = 190 visibilities in another order
     assert_close(image.slim.array, ds.dirty_image, RTOL)
 
