@@ -255,3 +255,51 @@ def test_fact_c_log_dets_over_the_pixelization_block(case):
     assert up.log_det_regularization == pytest.approx(logdet(h[:n_pix, :n_pix]), abs=1e-7)
     ridged = h + np.diag(np.r_[np.zeros(n_pix), np.full(n_params - n_pix, 1e-3)])
     assert abs(logdet(ridged) - up.log_det_regularization) > 1.0
+
+
+# ------------------------------------------------------------------ autojax's Likelihood
+@pytest.fixture(scope="module", params=["numba", "jax", "xp"])
+def likelihood(request, case):
+    from autojax import backends
+    from autojax.likelihood import Likelihood
+    from autojax.observation import Observation
+
+    if backends.available()[request.param] is not None:
+        pytest.skip(f"the {request.param} backend does not import here")
+    mask = Mask(case.mask, case.pixel_scale)
+    observation = Observation(case.visibilities, case.noise_map, case.uv_wavelengths, mask)
+    return Likelihood(observation, backend=request.param, precompute_method="exact")
+
+
+def _model(case):
+    from autojax import LensModel, Pixelization
+
+    return LensModel(
+        tuple(
+            Pixelization(
+                p.pix_indexes, p.pix_weights, p.neighbors, p.neighbors_sizes, p.coefficient
+            )
+            for p in case.pixelizations
+        ),
+        case.function_columns,
+    )
+
+
+def test_likelihood_lens_model_equals_upstream(case, likelihood):
+    """autojax's Likelihood (F from the compact form by each backend's auto method, the
+    pixelization blocks in one pass) against upstream's sparse route: F and D to 1e-12 of
+    their largest entries, the reconstruction off and along the null direction, the
+    log evidence within the ridge's rounding (module docstring)."""
+    from autojax import lens_model
+
+    up = case.sparse_route
+    model, sizes = likelihood._as_model("log_evidence", (_model(case), None, None, None, 1.0), None)
+    system = lens_model.linear_system(likelihood, model, sizes)
+    _close(np.asarray(system["curvature"]), up.curvature_matrix, err_msg="F")
+    _close(np.asarray(system["data_vector"]), up.data_vector, err_msg="D")
+    fit = likelihood.fit(_model(case))
+    solution = np.concatenate([*fit.reconstructions, fit.amplitudes])
+    _assert_reconstruction(solution, up.reconstruction, case, up.data_vector)
+    assert fit.regularization_term == pytest.approx(up.regularization_term, rel=1e-6)
+    value = float(likelihood.log_evidence(_model(case)))
+    assert abs(value - up.log_evidence) <= 2 * _log_det_tolerance(up.curvature_matrix)
