@@ -80,7 +80,10 @@ def _case(name: str) -> SimpleNamespace:
     rows = np.arange(d.M) if keep is None else np.sort(rng.permutation(d.M)[:keep])
     m = rows.size
     idx, wts = _with_junk(
-        d.pix_indexes_for_sub_slim_index[rows], d.pix_weights_for_sub_slim_index[rows], d.pixels, rng
+        d.pix_indexes_for_sub_slim_index[rows],
+        d.pix_weights_for_sub_slim_index[rows],
+        d.pixels,
+        rng,
     )
     idx_o, wts_o = _second_mapping(m, r, q, rng)
     args = dict(
