@@ -72,7 +72,7 @@ KERNELS = {
             "pixels_other",
         ],
         "skip": {
-            "jax": "the host conv path\u0027s gradient assumes one mapping on both sides; JAX uses method=\u0027fft\u0027 (differentiable array code)",
+            "jax": "the host conv path\u0027s gradient assumes one mapping on both sides; JAX uses method=\u0027fft\u0027, which is differentiable array code",
             "xp": "a direct convolution is a loop; vectorised backends use method=\u0027fft\u0027",
         },
         "methods": {},

@@ -64,7 +64,7 @@ O(N^2 + S R) memory. Only Numba: JAX and the array API use ``method='fft'``.""",
         lowering={"numba": "conv"},
         skip={
             "jax": "the host conv path's gradient assumes one mapping on both sides; "
-            "JAX uses method='fft' (differentiable array code)",
+            "JAX uses method='fft', which is differentiable array code",
             "xp": "a direct convolution is a loop; vectorised backends use method='fft'",
         },
     ),

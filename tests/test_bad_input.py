@@ -180,6 +180,7 @@ FINITE_ARRAYS = [
     "pix_weights_for_sub_slim_index",
     "data_vector",
     "curvature_reg_matrix",
+    "function_columns",
 ]
 for _arg in FINITE_ARRAYS:
     ROWS.append(("nan", _arg, lambda a, d: _set(a, 2, np.nan), ValueError, "finite", "finite"))
@@ -197,6 +198,15 @@ def _dataset():
         "curvature_reg_matrix": np.eye(d.S) * 2.0,
         "matrix": np.ones((d.M, 2)),
         "w_tilde": d.w_tilde if hasattr(d, "w_tilde") else None,
+        # the lens-model blocks: a second mapping (R = 5 source pixels, a -1 in every other
+        # row) and L = 3 function columns
+        "pix_indexes_other": np.stack(
+            [np.arange(d.M) % 5, np.where(np.arange(d.M) % 2 == 0, (np.arange(d.M) + 1) % 5, -1)],
+            axis=1,
+        ),
+        "pix_weights_other": np.full((d.M, 2), 0.5),
+        "pixels_other": 5,
+        "function_columns": np.cos(np.arange(d.M * 3).reshape(d.M, 3) * 0.1),
     }
     return d, extra
 
