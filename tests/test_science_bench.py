@@ -47,12 +47,12 @@ from benchmarks.science.rows import (  # noqa: E402
 from benchmarks.science.workloads import (  # noqa: E402
     BARE,
     BASELINE,
+    DEFAULT_WORKLOADS,
     DIRTY,
     PUBLIC,
     SEED_ARGUMENTS,
     STEP,
     WORKLOAD_TITLES,
-    WORKLOADS,
     numba_methods,
 )
 
@@ -89,7 +89,7 @@ def test_every_row_is_checked_and_timed(full_run):
     assert status == 0, log
     assert raw["sizes"] == {"N": 16, "M": 208, "K": 500, "S": 60, "B": 3, "P": 10}
     imported = [n for n, why in backends.available().items() if why is None]
-    for workload in WORKLOADS:
+    for workload in DEFAULT_WORKLOADS:
         rows = _rows(raw, workload)
         # W1 also times the bare NUFFT library calls (backend "library")
         assert {r["backend"] for r in rows.values()} - {"library"} == set(imported), workload
@@ -123,7 +123,7 @@ def test_reports_are_written(full_run):
     folder, status, log, raw, md = full_run
     assert status == 0, log
     run = f"science-tiny-{STAMP}"
-    for workload in WORKLOADS:
+    for workload in DEFAULT_WORKLOADS:
         png = folder / "out" / run / f"{workload}.png"
         assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 1000, png
         assert f"({run}/{workload}.png)" in md
@@ -424,3 +424,28 @@ def test_the_cost_model_skips_the_upstream_preload_at_alma():
     high = PRESETS["alma_high"]
     bcoo = Row("W2", "jax", "BCOO", PUBLIC["W2"] + "_BCOO", False, "jax BCOO")
     assert predict(bcoo, high, M=125_676).bytes > 100 * 2**30  # dense M x M
+
+
+def test_lens_model_workload(tmp_path):
+    """W4 on the tiny_lens_model preset: every row of every step backend checked and timed,
+    the baseline numba's F of one pixelization."""
+    console = Console(file=io.StringIO(), width=200)
+    argv = ["--preset", "tiny_lens_model", "--quick", "--stamp", STAMP]
+    argv += ["--out", str(tmp_path / "out"), "--json-dir", str(tmp_path / "json")]
+    argv += ["--cache-dir", str(tmp_path / "cache")]
+    status = main(argv, console=console)
+    log = console.file.getvalue()
+    assert status == 0, log
+    raw = json.loads((tmp_path / "json" / f"science-tiny_lens_model-{STAMP}.json").read_text())
+    rows = _rows(raw)
+    assert {r["workload"] for r in rows.values()} == {"W4"}
+    imported = {n for n, why in backends.available().items() if why is None}
+    assert {r["backend"] for r in rows.values()} == imported & set(STEP_BACKENDS)
+    (baseline,) = [r for r in rows.values() if r["baseline"]]
+    assert baseline["label"] == BASELINE["W4"]
+    for label, r in rows.items():
+        assert r["status"] == "ok", (label, r["reason"])
+        assert r["error"] is not None and 0 <= r["error"] <= 1e-6, label
+    assert "F two / F one" in log and "step with 20 functions / without" in log
+    png = tmp_path / "out" / f"science-tiny_lens_model-{STAMP}" / "W4.png"
+    assert png.read_bytes()[:8] == PNG_MAGIC

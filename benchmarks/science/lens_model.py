@@ -236,14 +236,17 @@ def rows_for(model: Model, backend: str):
         else:
             call = functools.partial(likelihood.log_evidence, lens_model)
         tolerance = _evidence_tolerance(model.f_max, expected)
-        check = functools.partial(
-            lambda e, t, lab, got: _check_within(lab, abs(float(got) - e), t),
-            expected,
-            tolerance,
-            label,
-        )
+        check = functools.partial(_check_evidence, expected, tolerance, label)
         rows.append((label, call, check))
     return rows
+
+
+def _check_evidence(expected: float, tolerance: float, label: str, got) -> float:
+    """The relative error of an evidence, failed when its absolute error is over
+    ``tolerance`` (:func:`_evidence_tolerance`)."""
+    error = abs(float(got) - expected)
+    _check_within(label, error, tolerance)
+    return error / abs(expected)
 
 
 def _converted(lens_model, convert):
@@ -291,8 +294,8 @@ def run(runner, problem: Problem, names, refs, result_type) -> list:
     for r in results:
         if base is not None and r.median_s is not None:
             r.ratio = r.median_s / base.median_s
-    for backend in {r.backend for r in results}:
-        times = {r.label: r.median_s for r in results if r.backend == backend and r.median_s}
+    for backend in sorted({r.backend for r in results}):
+        times = {r.kernel: r.median_s for r in results if r.backend == backend and r.median_s}
         one, two = times.get("F one pixelization"), times.get("F two pixelizations (one pass)")
         plain = times.get("step: two pixelizations")
         full = times.get(f"step: two pixelizations + {FUNCTIONS} functions")
