@@ -185,11 +185,15 @@ def test_fit_components(likelihood, case):
         fit.residual_dirty_image, residual, rtol=0, atol=1e-6 * np.max(np.abs(dense["dirty"]))
     )
     assert fit.log_evidence == pytest.approx(float(likelihood.log_evidence(case.model())))
-    # chi-squared + s.H s = chi2_data - s.D (the solve's identity; F with its 1e-3 diagonal)
-    total = fit.chi_squared + fit.regularization_term
+    # chi-squared by the dense route's F, D and s (F with its 1e-3 at the functions); the
+    # null direction changes neither s.D nor s.F s, so it is determined
     chi2_data = likelihood.chi_squared_data
+    s_dense = dense["s"]
+    expected = chi2_data - 2 * s_dense @ dense["D"] + s_dense @ dense["F"] @ s_dense
+    assert fit.chi_squared == pytest.approx(expected, rel=1e-7)
+    h = dense["H"]
     s = np.concatenate([*fit.reconstructions, fit.amplitudes])
-    assert total == pytest.approx(chi2_data - s @ dense["D"], rel=1e-7)
+    assert fit.regularization_term == pytest.approx(s @ h @ s, rel=1e-9)
 
 
 # ----------------------------------------------------------------- bad input

@@ -345,22 +345,25 @@ def linear_system(likelihood, model: LensModel, sizes: list[int]) -> dict:
 
 
 def plus_regularization(xp, curvature, pixelizations, sizes):
-    """``F + H`` with H block-diagonal: each pixelization's constant regularization."""
-    if len(pixelizations) == 1 and curvature.shape[0] == sizes[0]:
-        p = pixelizations[0]
-        return _linalg.plus_constant_regularization(
-            xp, curvature, p.coefficient, p.neighbors, p.neighbors_sizes
-        )
+    """``F + H`` with H block-diagonal: each pixelization's constant regularization.
+
+    NumPy: added in place, from H's sparse entries (``curvature`` is the step's own F, and
+    the fit's chi-squared does not need it again); JAX: a scatter-add per block.
+    """
     offset = 0
     for p, size in zip(pixelizations, sizes):
         block = slice(offset, offset + size)
-        summed = _linalg.plus_constant_regularization(
-            xp, curvature[block, block], p.coefficient, p.neighbors, p.neighbors_sizes
-        )
         if xp is np:
-            curvature = np.array(curvature, copy=True) if offset == 0 else curvature
-            curvature[block, block] = summed
+            diagonal, rows, cols, c2 = _linalg._regularization_entries(
+                p.coefficient, p.neighbors, p.neighbors_sizes
+            )
+            index = np.arange(offset, offset + size)
+            curvature[index, index] += diagonal
+            np.add.at(curvature, (rows + offset, cols + offset), -c2)
         else:
+            summed = _linalg.plus_constant_regularization(
+                xp, curvature[block, block], p.coefficient, p.neighbors, p.neighbors_sizes
+            )
             curvature = curvature.at[block, block].set(summed)
         offset += size
     return curvature
@@ -459,7 +462,6 @@ def fit(likelihood, model: LensModel, sizes: list[int]) -> ModelFit:
         w_model = w_model + np.asarray(system["w_functions"]) @ amplitudes
     else:
         function_images = np.zeros((mask.pixels, 0))
-    curvature = np.asarray(system["curvature"])
     data_vector = np.asarray(system["data_vector"])
     regularization = 0.0
     offset = 0
@@ -477,7 +479,8 @@ def fit(likelihood, model: LensModel, sizes: list[int]) -> ModelFit:
         function_images=function_images,
         model_image=np.sum(images, axis=0) + np.sum(function_images, axis=1),
         residual_dirty_image=np.asarray(c["dirty_image"]) - w_model,
-        chi_squared=float(c["chi_squared_data"] - 2 * s @ data_vector + s @ curvature @ s),
+        # s.(F + H) s = s.D, so chi2_data - 2 s.D + s.F s = chi2_data - s.D - s.H s
+        chi_squared=float(c["chi_squared_data"] - s @ data_vector - regularization),
         regularization_term=regularization,
         log_evidence=float(value),
         mask=mask,
