@@ -473,3 +473,28 @@ def test_jax_out_of_range_index_under_jit_is_nan(jax_likelihood, case):
 def test_exports():
     assert autojax.LensModel is LensModel and autojax.Pixelization is Pixelization
     assert autojax.ModelFit is ModelFit
+
+
+def test_jax_bad_values_under_jit_are_nan(jax_likelihood, case):
+    """Inside jax.jit the values cannot be checked: NaN in, NaN out (as for one mapping)."""
+    import jax
+    import jax.numpy as jnp
+
+    functions = jnp.asarray(case.functions).at[5, 1].set(jnp.nan)
+    step = jax.jit(lambda b: Likelihood.log_evidence(jax_likelihood, case.model(functions=b)))
+    assert np.isnan(float(step(functions)))
+    assert np.isfinite(float(step(jnp.asarray(case.functions))))
+    p0, p1 = case.pixelizations
+    weights = jnp.asarray(p1.pix_weights_for_sub_slim_index).at[3, 0].set(jnp.inf)
+
+    def with_second(w, c):
+        model = case.model(
+            pixelizations=(p0, p1._replace(pix_weights_for_sub_slim_index=w, coefficient=c))
+        )
+        return Likelihood.log_evidence(jax_likelihood, model)
+
+    step = jax.jit(with_second)
+    assert np.isnan(float(step(weights, 1.0)))  # a weight that is not finite
+    good = jnp.asarray(p1.pix_weights_for_sub_slim_index)
+    assert np.isnan(float(step(good, -1.0)))  # a negative coefficient
+    assert np.isfinite(float(step(good, 1.0)))

@@ -388,11 +388,19 @@ def _both(a, b):
     return a & b
 
 
-def _index_guard(xp, model: LensModel, sizes):
-    """Under jit a mapping index >= S_i would land in the next pixelization: NaN instead."""
+def _poisoned(xp, model: LensModel, sizes):
+    """What the eager checks refuse, as a traced flag: under ``jax.jit`` such a step is NaN
+    (as for one mapping), never a silently wrong value or ``-inf``. A mapping index at or past
+    its own S_i (it would land in the next pixelization), a non-finite weight or function
+    value, a negative or non-finite coefficient."""
     bad = False
     for p, size in zip(model.pixelizations, sizes):
         bad = bad | xp.any(xp.asarray(p.pix_indexes_for_sub_slim_index) >= size)
+        bad = bad | ~xp.all(xp.isfinite(xp.asarray(p.pix_weights_for_sub_slim_index)))
+        coefficient = xp.asarray(p.coefficient)
+        bad = bad | ~(xp.isfinite(coefficient) & (coefficient >= 0))
+    if model.functions is not None:
+        bad = bad | ~xp.all(xp.isfinite(xp.asarray(model.functions)))
     return bad
 
 
@@ -419,7 +427,7 @@ def solve(likelihood, model: LensModel, sizes: list[int]) -> tuple[dict, Any, An
     )
     value = _linalg.value_or_minus_inf(xp, ok, value)
     if xp is not np:
-        value = xp.where(_index_guard(xp, model, sizes), xp.nan, value)
+        value = xp.where(_poisoned(xp, model, sizes), xp.nan, value)
     return system, solution, value
 
 
