@@ -131,6 +131,34 @@ def test_two_pixelizations_and_functions_equal_dense(likelihood, case):
     assert abs(value - case.dense["evidence"]) <= _tolerance(case.dense)
 
 
+def test_equals_the_visibility_space_reference(likelihood, case):
+    """Against ``reference.lens_model_inversion_from``: the columns of A taken to the
+    visibilities by a direct Fourier sum, chi-squared of the residual visibilities, no
+    W-tilde and no dirty image at all."""
+    obs = case.observation
+    s1, s2 = (len(p.neighbors) for p in case.pixelizations)
+    first, second, pixels = slice(0, s1), slice(s1, s1 + s2), s1 + s2
+    out = ref.lens_model_inversion_from(
+        obs.visibilities,
+        obs.noise_map,
+        obs.uv_wavelengths,
+        case.mask.grid_radians_slim,
+        [case.dense["A"][:, first], case.dense["A"][:, second]],
+        [case.dense["H"][first, first], case.dense["H"][second, second]],
+        case.functions,
+    )
+    value = float(likelihood.log_evidence(case.model()))
+    dense = {"F": out["curvature_matrix"], "evidence": out["log_evidence"]}
+    assert abs(value - out["log_evidence"]) <= _tolerance(dense)
+    fit = likelihood.fit(case.model())
+    assert fit.chi_squared + fit.regularization_term == pytest.approx(
+        out["chi_squared"]
+        + out["regularization_term"]
+        + NO_REGULARIZATION_DIAGONAL * np.sum(out["reconstruction"][pixels:] ** 2),
+        rel=1e-7,
+    )
+
+
 @pytest.mark.parametrize("which", ["two pixelizations", "one and functions", "functions only L=1"])
 def test_other_models_equal_dense(likelihood, case, which):
     if which == "two pixelizations":
