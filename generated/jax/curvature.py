@@ -390,22 +390,27 @@ def _curvature_matrix_via_w_compact_conv_from_impl_array(
 
 
 @nb.njit(cache=True, parallel=True, nogil=True, fastmath={"contract"})
-def _curvature_matrix_via_w_compact_conv_from_impl_keep_wt(
+def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
+    gs,
     w_compact,
     native_index_for_slim_index,
     pix_indexes_for_sub_slim_index,
     pix_weights_for_sub_slim_index,
     pixels,
+    blocks,
 ):
-    """(out, (W T)^T): the conv loop of the Numba backend, keeping each finished W t."""
+    """dL/dw[m, b] = sum_j gs[j, p] (W T)[m, j], p = indexes[m, b], for a symmetric gs = G + G^T.
+
+    The conv loop of the Numba backend, run again: each column W t_j, finished one mask row
+    at a time, is gathered against row j of gs (in cache) instead of being stored. Columns in
+    blocks (more than threads, for balance), each block summing into its own (M, B) part."""
     N = w_compact.shape[0]
     S = pixels
     _M, _B = pix_indexes_for_sub_slim_index.shape
     _cols_out = S
-    out = np.zeros((_cols_out, _cols_out), dtype=np.float64)
-    wt = np.zeros((_cols_out, _M), dtype=np.float64)
+    out = np.zeros((_M, _B), dtype=np.float64)
     if _M == 0:
-        return out, wt
+        return out
     _r0 = native_index_for_slim_index[0, 0]
     _r1 = _r0
     _c0 = native_index_for_slim_index[0, 1]
@@ -465,78 +470,58 @@ def _curvature_matrix_via_w_compact_conv_from_impl_keep_wt(
             _er[_q] = native_index_for_slim_index[_a, 0] - _r0
             _ec[_q] = native_index_for_slim_index[_a, 1] - _c0
             _ew[_q] = pix_weights_for_sub_slim_index[_a, _i]
-    for _s in nb.prange(_cols_out):
-        _buf = np.empty(_W, dtype=np.float64)
-        _e0 = _colstart[_s]
-        _e1 = _colstart[_s + 1]
-        if _e1 == _e0:
-            continue
-        for _y in range(_H):
-            _l = _lo[_y]
-            _n = _hi[_y] - _l + 1
-            if _n <= 0:
-                continue
-            _row = _buf[_l:]
-            for _c in range(_n):
-                _row[_c] = 0.0
-            _base = (_y + _H - 1) * _KW + _l + _W - 1
-            _e = _e0
-            while _e + 3 < _e1:
-                _w1 = _ew[_e]
-                _w2 = _ew[_e + 1]
-                _w3 = _ew[_e + 2]
-                _w4 = _ew[_e + 3]
-                _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
-                _k2 = _table[_base - _er[_e + 1] * _KW - _ec[_e + 1] :]
-                _k3 = _table[_base - _er[_e + 2] * _KW - _ec[_e + 2] :]
-                _k4 = _table[_base - _er[_e + 3] * _KW - _ec[_e + 3] :]
-                for _c in range(_n):
-                    _row[_c] += (_w1 * _k1[_c] + _w2 * _k2[_c]) + (_w3 * _k3[_c] + _w4 * _k4[_c])
-                _e += 4
-            while _e < _e1:
-                _w1 = _ew[_e]
-                _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
-                for _c in range(_n):
-                    _row[_c] += _w1 * _k1[_c]
-                _e += 1
-            for _q in range(_start[_y], _start[_y + 1]):
-                _a = _by_row[_q]
-                _value = _buf[native_index_for_slim_index[_a, 1] - _c0]
-                wt[_s, _a] = _value
-                for _i in range(_B):
-                    _p = pix_indexes_for_sub_slim_index[_a, _i]
-                    if _p < 0:
-                        break
-                    out[_s, _p] += pix_weights_for_sub_slim_index[_a, _i] * _value
-    return out, wt
-
-
-@nb.njit(cache=True, parallel=True, nogil=True, fastmath={"contract"})
-def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
-    gs, wt, pix_indexes_for_sub_slim_index, blocks
-):
-    """dL/dw[m, b] = sum_j gs[j, p] wt[j, m], p = indexes[m, b], for a symmetric gs = G + G^T.
-
-    Rows m in one block per thread; per source pixel j, the row of gs and the block of wt[j]
-    are read once (contiguous), the entries of T gathered from the row in cache."""
-    _M, _B = pix_indexes_for_sub_slim_index.shape
-    _S = gs.shape[0]
-    out = np.zeros((_M, _B), dtype=np.float64)
-    _blocks = max(1, min(blocks, _M))
-    _size = -(-_M // _blocks)
+    _blocks = max(1, min(blocks, _cols_out))
+    _size = -(-_cols_out // _blocks)
+    _parts = np.zeros((_blocks, _M, _B), dtype=np.float64)
     for _k in nb.prange(_blocks):
-        _m0 = _k * _size
-        _m1 = min(_m0 + _size, _M)
-        for _j in range(_S):
-            _g = gs[_j]
-            _v = wt[_j]
-            for _m in range(_m0, _m1):
-                _x = _v[_m]
-                for _i in range(_B):
-                    _p = pix_indexes_for_sub_slim_index[_m, _i]
-                    if _p < 0:
-                        break
-                    out[_m, _i] += _g[_p] * _x
+        _buf = np.empty(_W, dtype=np.float64)
+        _part = _parts[_k]
+        for _s in range(_k * _size, min(_k * _size + _size, _cols_out)):
+            _e0 = _colstart[_s]
+            _e1 = _colstart[_s + 1]
+            if _e1 == _e0:
+                continue
+            _g = gs[_s]
+            for _y in range(_H):
+                _l = _lo[_y]
+                _n = _hi[_y] - _l + 1
+                if _n <= 0:
+                    continue
+                _row = _buf[_l:]
+                for _c in range(_n):
+                    _row[_c] = 0.0
+                _base = (_y + _H - 1) * _KW + _l + _W - 1
+                _e = _e0
+                while _e + 3 < _e1:
+                    _w1 = _ew[_e]
+                    _w2 = _ew[_e + 1]
+                    _w3 = _ew[_e + 2]
+                    _w4 = _ew[_e + 3]
+                    _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                    _k2 = _table[_base - _er[_e + 1] * _KW - _ec[_e + 1] :]
+                    _k3 = _table[_base - _er[_e + 2] * _KW - _ec[_e + 2] :]
+                    _k4 = _table[_base - _er[_e + 3] * _KW - _ec[_e + 3] :]
+                    for _c in range(_n):
+                        _row[_c] += (_w1 * _k1[_c] + _w2 * _k2[_c]) + (
+                            _w3 * _k3[_c] + _w4 * _k4[_c]
+                        )
+                    _e += 4
+                while _e < _e1:
+                    _w1 = _ew[_e]
+                    _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                    for _c in range(_n):
+                        _row[_c] += _w1 * _k1[_c]
+                    _e += 1
+                for _q in range(_start[_y], _start[_y + 1]):
+                    _a = _by_row[_q]
+                    _value = _buf[native_index_for_slim_index[_a, 1] - _c0]
+                    for _i in range(_B):
+                        _p = pix_indexes_for_sub_slim_index[_a, _i]
+                        if _p < 0:
+                            break
+                        _part[_a, _i] += _g[_p] * _value
+    for _k in range(_blocks):
+        out += _parts[_k]
     return out
 
 
@@ -576,7 +561,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
         pix_weights_for_sub_slim_index,
         pixels,
     ):
-        _out, _ = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+        _out = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
             w_compact,
             native_index_for_slim_index,
             pix_indexes_for_sub_slim_index,
@@ -593,14 +578,15 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
     )
 
 
-def _curvature_matrix_via_w_compact_conv_from_impl_host_keep_wt(
+def _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent(
+    gs,
     w_compact,
     native_index_for_slim_index,
     pix_indexes_for_sub_slim_index,
     pix_weights_for_sub_slim_index,
     pixels,
 ):
-    """(out, (W T)^T) on the host."""
+    """The backward pass on the host: NaN where the loop may not run (see _in_range)."""
     if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
         w_compact,
         native_index_for_slim_index,
@@ -608,36 +594,15 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_keep_wt(
         pix_weights_for_sub_slim_index,
         pixels,
     ):
-        _out, _wt = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
-            w_compact,
-            native_index_for_slim_index,
-            pix_indexes_for_sub_slim_index,
-            pix_weights_for_sub_slim_index,
-            pixels,
-        )
-        return np.full(_out.shape, np.nan), np.full(_wt.shape, np.nan)
-    return _curvature_matrix_via_w_compact_conv_from_impl_keep_wt(
+        return np.full(pix_indexes_for_sub_slim_index.shape, np.nan)
+    return _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
+        np.ascontiguousarray(gs),
         np.ascontiguousarray(w_compact),
         np.ascontiguousarray(native_index_for_slim_index),
         np.ascontiguousarray(pix_indexes_for_sub_slim_index),
         np.ascontiguousarray(pix_weights_for_sub_slim_index),
         pixels,
-    )
-
-
-def _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent(
-    gs, wt, pix_indexes_for_sub_slim_index
-):
-    """The gather of the backward pass on the host."""
-    if not np.all(
-        (pix_indexes_for_sub_slim_index >= -1) & (pix_indexes_for_sub_slim_index < gs.shape[0])
-    ):
-        return np.full(pix_indexes_for_sub_slim_index.shape, np.nan)
-    return _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
-        np.ascontiguousarray(gs),
-        np.ascontiguousarray(wt),
-        np.ascontiguousarray(pix_indexes_for_sub_slim_index),
-        nb.get_num_threads(),
+        4 * nb.get_num_threads(),
     )
 
 
@@ -648,14 +613,11 @@ def _curvature_matrix_via_w_compact_conv_from_impl_shapes(
     pix_weights_for_sub_slim_index,
     pixels,
 ):
-    """The result's shape and dtype, and those of (W T)^T."""
+    """The result's shape and dtype."""
     N = w_compact.shape[0]
     S = pixels
     _cols_out = S
-    return (
-        jax.ShapeDtypeStruct((_cols_out, _cols_out), jnp.float64),
-        jax.ShapeDtypeStruct((_cols_out, native_index_for_slim_index.shape[0]), jnp.float64),
-    )
+    return jax.ShapeDtypeStruct((_cols_out, _cols_out), jnp.float64)
 
 
 @partial(jax.custom_vjp, nondiff_argnums=[4])
@@ -666,7 +628,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_call(
     pix_weights_for_sub_slim_index,
     pixels,
 ):
-    _out, _ = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+    _out = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
         w_compact,
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
@@ -706,36 +668,34 @@ def _curvature_matrix_via_w_compact_conv_from_impl_fwd(
         pix_weights_for_sub_slim_index.value,
         pix_weights_for_sub_slim_index.perturbed,
     )
-    _out, _wt = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+    _out = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
         w_compact,
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
         pixels,
     )
-    if _pix_weights_for_sub_slim_index_perturbed:
-        _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host_keep_wt, pixels=pixels)
-        out, wt = jax.pure_callback(
-            _host,
-            (_out, _wt),
+    _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host, pixels=pixels)
+    out = jax.pure_callback(
+        _host,
+        _out,
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        vmap_method="sequential",
+    )
+    # the backward pass reruns the loop on the same arguments (nothing larger is kept)
+    loop_args = (
+        (
             w_compact,
             native_index_for_slim_index,
             pix_indexes_for_sub_slim_index,
             pix_weights_for_sub_slim_index,
-            vmap_method="sequential",
         )
-    else:
-        wt = None
-        _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host, pixels=pixels)
-        out = jax.pure_callback(
-            _host,
-            _out,
-            w_compact,
-            native_index_for_slim_index,
-            pix_indexes_for_sub_slim_index,
-            pix_weights_for_sub_slim_index,
-            vmap_method="sequential",
-        )
+        if _pix_weights_for_sub_slim_index_perturbed
+        else None
+    )
     # the kernel table's float arguments: through the array form, only when differentiated
     if _w_compact_perturbed:
 
@@ -751,11 +711,11 @@ def _curvature_matrix_via_w_compact_conv_from_impl_fwd(
         _, pull = jax.vjp(_array, w_compact)
     else:
         pull = None
-    return out, (wt, pix_indexes_for_sub_slim_index, pull)
+    return out, (loop_args, pull)
 
 
 def _curvature_matrix_via_w_compact_conv_from_impl_bwd(pixels, _res, g):
-    wt, pix_indexes_for_sub_slim_index, pull = _res
+    loop_args, pull = _res
     if isinstance(g, SymbolicZero):
         return (
             None,
@@ -763,15 +723,17 @@ def _curvature_matrix_via_w_compact_conv_from_impl_bwd(pixels, _res, g):
             None,
             None,
         )
-    if wt is None:
+    if loop_args is None:
         _d_weights = None
     else:
+        _host = partial(
+            _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent, pixels=pixels
+        )
         _d_weights = jax.pure_callback(
-            _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent,
-            jax.ShapeDtypeStruct(pix_indexes_for_sub_slim_index.shape, jnp.float64),
+            _host,
+            jax.ShapeDtypeStruct(loop_args[2].shape, jnp.float64),
             g + g.T,
-            wt,
-            pix_indexes_for_sub_slim_index,
+            *loop_args,
             vmap_method="sequential",
         )
     _d_floats = (None,) * 1 if pull is None else pull(g)
