@@ -408,15 +408,19 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
                 _g0 = (_groups - 1 - _g // 2) * 8
             _ng = min(8, _cols_out - _g0)
             # the group's first row: the least first row of its columns (a column without
-            # entries has first row 0 and its buffer stays zero)
+            # entries has first row 0 and its buffer is zero)
             _y0 = _H
             for _j in range(_ng):
                 _y0 = min(_y0, _first_row[_order[_g0 + _j]])
-            _buf = np.zeros((8, _H * _W), dtype=np.float64)
-            for _j in range(_ng):
-                _s = _order[_g0 + _j]
-                _e0 = _colstart[_s]
-                _e1 = _colstart[_s + 1]
+            # only the mask's part of rows _y0.. is written and read: no need to zero the rest
+            _buf = np.empty((8, _H * _W), dtype=np.float64)
+            for _j in range(8):
+                _e0 = 0
+                _e1 = 0
+                if _j < _ng:
+                    _s = _order[_g0 + _j]
+                    _e0 = _colstart[_s]
+                    _e1 = _colstart[_s + 1]
                 _bj = _buf[_j]
                 for _y in range(_y0, _H):
                     _l = _lo[_y]
@@ -424,6 +428,8 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
                     if _n <= 0:
                         continue
                     _row = _bj[_y * _W + _l :]
+                    for _c in range(_n):
+                        _row[_c] = 0.0
                     _base = (_y + _H - 1) * _KW + _l + _W - 1
                     _e = _e0
                     while _e + 3 < _e1:
@@ -446,8 +452,8 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
                         for _c in range(_n):
                             _row[_c] += _w1 * _k1[_c]
                         _e += 1
-            # the group's columns; lanes past the last column repeat it (their buffers are
-            # zero) and are written first, so the last column's own value is written last
+            # the group's columns; lanes past the last column (zero buffers) repeat it and
+            # are written first, so the last column's own value is written last
             _b0 = _buf[0]
             _s0 = _order[_g0 + min(0, _ng - 1)]
             _b1 = _buf[1]
