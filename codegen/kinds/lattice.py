@@ -71,6 +71,10 @@ LOWERINGS = ("conv", "fft")
 #: each) outgrow a 2 MB L2 and the row path, whose buffer is one box row, takes over.
 CONV_GROUP = 8
 CONV_GROUP_BOX = 160 * 160
+#: the symmetric conv lowering runs its serial twin when M^2 B (a bound on its multiply-adds)
+#: is at most this: at M = 716, B = 3 (1.5e6) on 2 loaded cores, one thread took 0.8 ms and
+#: two 1.2 ms (each parallel loop wakes the pool).
+CONV_SERIAL_WORK = 2**21
 
 
 @dataclass
@@ -211,6 +215,7 @@ def view(k: Lattice, backend: str) -> dict:
         # (H x W lattice positions) it takes: GROUP buffers of the box stay in L2 below it
         "group": CONV_GROUP,
         "group_box": CONV_GROUP_BOX,
+        "serial_work": CONV_SERIAL_WORK,
         # out = L^T W T: the sparse rows gathered through (L is T unless the spec names one)
         "cross": cross,
         "left_indexes": k.left_indexes or idx,
