@@ -18,7 +18,10 @@ table; ``out[:, s] = T^T (W t_s)``. Two lowerings:
   repeated ``out[s, p] +=`` on the same p, latency-bound) becomes register sums, the
   sparse columns are read once per group, not once per column, and each pair is written
   once; at M = 716 (25-pixel mask rows, 3.4 entries per column) the scatter was two
-  thirds of the time. Same multiply-adds; the mirror runs in rank order.
+  thirds of the time. Same multiply-adds; the mirror runs in rank order. A symmetric
+  kernel's loop is also compiled serial (``parallel=False``), and the impl, a Python
+  function, calls that twin when M^2 B is at most ``CONV_SERIAL_WORK`` (waking the
+  thread pool for each parallel loop costs more than it saves there).
 - ``conv`` in JAX: the Numba backend's compiled loop, called on the host through
   ``jax.pure_callback`` (``vmap`` calls it once per mapping), under a ``custom_vjp``. The
   gradient with respect to the weights of T needs W T and one gather:
