@@ -6,17 +6,9 @@ from autojax import backends
 from autojax.util.testing import REFERENCE_NAME, expected, reference_function  # noqa: F401
 
 #: Kernels whose result is not a plain array, or whose arguments the datasets do not hold
-#: (the lens-model blocks take a second mapping and function columns; reference.py has no
-#: function for them): their own tests cover them (tests/test_lens_model_blocks.py).
-SPECIAL: set[str] = {
-    "curvature_matrix_cross_via_w_compact_conv_from",
-    "curvature_matrix_cross_via_w_compact_fft_from",
-    "curvature_matrix_cross_via_w_compact_from",
-    "w_compact_matmul_function_columns_from",
-    "curvature_matrix_mapping_functions_via_w_compact_from",
-    "curvature_matrix_functions_via_w_compact_from",
-    "data_vector_functions_from",
-}
+#: (none today: the lens-model blocks take the datasets' second mapping and function
+#: columns; tests/test_lens_model_blocks.py covers their awkward sizes).
+SPECIAL: set[str] = set()
 
 
 def skip_reason(backend: str, kernel: str) -> str:

@@ -212,6 +212,56 @@ def curvature_matrix_via_w_compact_sparse_mapping_matrix_from(
     return t.T @ w_tilde_via_compact_from(w_compact, native_index_for_slim_index) @ t
 
 
+def curvature_matrix_cross_via_w_compact_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    pix_indexes_other,
+    pix_weights_other,
+    pixels_other,
+):
+    """``T^T W T_other`` (S, R) with dense matrices."""
+    t = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+    t_other = mapping_matrix_from(pix_indexes_other, pix_weights_other, pixels_other)
+    return t.T @ w_tilde_via_compact_from(w_compact, native_index_for_slim_index) @ t_other
+
+
+def w_compact_matmul_function_columns_from(
+    w_compact, native_index_for_slim_index, function_columns
+):
+    """``W B`` (M, L) with dense W."""
+    return w_tilde_via_compact_from(w_compact, native_index_for_slim_index) @ function_columns
+
+
+def curvature_matrix_mapping_functions_via_w_compact_from(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+    function_columns,
+):
+    """``T^T W B`` (S, L) with dense matrices."""
+    t = mapping_matrix_from(pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels)
+    w = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
+    return t.T @ w @ function_columns
+
+
+def curvature_matrix_functions_via_w_compact_from(
+    w_compact, native_index_for_slim_index, function_columns
+):
+    """``B^T W B`` (L, L) with dense W."""
+    w = w_tilde_via_compact_from(w_compact, native_index_for_slim_index)
+    return function_columns.T @ w @ function_columns
+
+
+def data_vector_functions_from(dirty_image, function_columns):
+    """``B^T d`` (L,)."""
+    return function_columns.T @ dirty_image
+
+
 def curvature_matrix_via_w_tilde_sparse_mapping_matrix_from(
     w_tilde, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, pixels
 ):

@@ -142,6 +142,36 @@ class Dataset:
     def sub_fraction(self) -> np.ndarray:
         return np.ones(self.M)
 
+    # ----------------------------------------------------------- a second lens-model component
+    @property
+    def pixels_other(self) -> int:
+        """S of a second pixelization (the lens-model block kernels): a third of S, at least 2."""
+        return max(2, self.S // 3)
+
+    @cached_property
+    def pix_indexes_other(self) -> np.ndarray:
+        """A second mapping (M, 2): pixel a to sources 7a and 7a + 1 modulo ``pixels_other``;
+        every fifth row ends after one entry (-1, then junk that must be ignored)."""
+        r = self.pixels_other
+        a = np.arange(self.M)
+        indexes = np.stack([(7 * a) % r, (7 * a + 1) % r], axis=1).astype(np.int64)
+        indexes[::5, 1] = -1
+        return indexes
+
+    @cached_property
+    def pix_weights_other(self) -> np.ndarray:
+        weights = np.tile([0.6, 0.4], (self.M, 1))
+        weights[::5] = [1.0, 0.0]
+        return weights
+
+    @cached_property
+    def function_columns(self) -> np.ndarray:
+        """(M, 3) linear functions at the pixel centres: round Gaussians of three widths."""
+        r2 = np.sum(self.grid_radians_slim**2, axis=1)
+        scale = max(float(np.max(r2)), 1e-300)
+        widths = np.array([0.05, 0.2, 0.8]) * scale
+        return np.exp(-0.5 * r2[:, None] / widths[None, :])
+
     # ----------------------------------------------------------- derived (reference) arrays
     @cached_property
     def w_tilde(self) -> np.ndarray:

@@ -32,6 +32,8 @@ REFERENCE_NAME = {
     "w_compact_curvature_interferometer_nufft_finufft_from": "w_compact_curvature_interferometer_from",
     "dirty_image_nufft_ducc0_from": "dirty_image_from",
     "dirty_image_nufft_finufft_from": "dirty_image_from",
+    "curvature_matrix_cross_via_w_compact_conv_from": "curvature_matrix_cross_via_w_compact_from",
+    "curvature_matrix_cross_via_w_compact_fft_from": "curvature_matrix_cross_via_w_compact_from",
 }
 
 
