@@ -26,8 +26,9 @@ table; ``out[:, s] = T^T (W t_s)``. Two lowerings:
   ``jax.pure_callback`` (``vmap`` calls it once per mapping), under a ``custom_vjp``. The
   gradient with respect to the weights of T needs W T and one gather:
   ``dL/dw[m, b] = sum_j (G + G^T)[p, j] (W T)[m, j]`` with ``p = indexes[m, b]`` and G the
-  cotangent of out; the forward pass of a gradient runs a loop that also keeps (W T)^T, the
-  backward pass is a generated gather (both Numba loops emitted in the JAX module). The
+  cotangent of out; the backward pass runs the row loop again and uses each row of W t
+  while it is in cache (keeping W T, S x M, from the forward pass cost more in copies
+  through the host callbacks than recomputing it), a generated Numba loop in the JAX module. The
   gradient with respect to the kernel's float arguments goes through the array form (the
   fft lowering, ``jax.vjp``), computed only when they are differentiated. On a GPU the
   callback copies to the host: dispatchers pick ``fft`` there.
