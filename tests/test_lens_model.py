@@ -526,3 +526,22 @@ def test_jax_bad_values_under_jit_are_nan(jax_likelihood, case):
     good = jnp.asarray(p1.pix_weights_for_sub_slim_index)
     assert np.isnan(float(step(good, -1.0)))  # a negative coefficient
     assert np.isfinite(float(step(good, 1.0)))
+
+
+def test_solve_by_blocks_equals_one_factor():
+    """The NumPy route (pixel block factored, the functions' Schur complement) against one
+    solve of the assembled matrix, and its refusals: -inf comes from ok = False."""
+    from autojax.lens_model import _solve_by_blocks
+
+    rng = np.random.default_rng(3)
+    g = rng.normal(size=(40, 9))
+    whole = g.T @ g + 0.1 * np.eye(9)
+    d = rng.normal(size=9)
+    s, logdet, ok = _solve_by_blocks(whole[:6, :6].copy(), whole[:6, 6:], whole[6:, 6:], d)
+    assert ok
+    np.testing.assert_allclose(s, np.linalg.solve(whole, d), rtol=1e-12)
+    assert logdet == pytest.approx(np.linalg.slogdet(whole[:6, :6])[1], rel=1e-12)
+    assert _solve_by_blocks(-np.eye(6), whole[:6, 6:], whole[6:, 6:], d)[2] is False
+    # a positive pixel block whose whole matrix is not positive definite
+    assert _solve_by_blocks(np.eye(6), 2 * np.ones((6, 3)), np.eye(3), d)[2] is False
+

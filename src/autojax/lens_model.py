@@ -329,19 +329,64 @@ def linear_system(likelihood, model: LensModel, sizes: list[int]) -> dict:
         own = 0.5 * (own + own.T) + NO_REGULARIZATION_DIAGONAL * xp.eye(
             own.shape[0], dtype=xp.float64
         )
-        curvature = xp.concatenate(
-            [
-                xp.concatenate([curvature, cross], axis=1),
-                xp.concatenate([cross.T, own], axis=1),
-            ],
-            axis=0,
-        )
         data_vector = xp.concatenate([data_vector, k.data_vector_functions_from(dirty, functions)])
-        system["w_functions"] = w_functions
-        system["functions"] = functions
-    system["curvature"] = curvature
+        system.update(w_functions=w_functions, functions=functions, cross=cross, own=own)
+    system["curvature"] = curvature  # the pixelizations' block; curvature_matrix() the whole
     system["data_vector"] = data_vector
     return system
+
+
+def curvature_matrix(xp, system: dict, pixel_block=None):
+    """The whole F of a :func:`linear_system` (``pixel_block`` in place of its pixel block)."""
+    block = system["curvature"] if pixel_block is None else pixel_block
+    if system.get("cross") is None:
+        return block
+    cross, own = system["cross"], system["own"]
+    return xp.concatenate(
+        [xp.concatenate([block, cross], axis=1), xp.concatenate([cross.T, own], axis=1)],
+        axis=0,
+    )
+
+
+def _solve_by_blocks(curvature_reg, cross, own, data_vector):
+    """``(s, log det of the pixel block, ok)`` of ``[[A, C], [C^T, E]] s = D`` (NumPy).
+
+    One Cholesky factor ``A = L L^T`` of the pixelizations' block (F + H there: its log
+    det is the evidence's term), then the functions' Schur complement ``E - Z^T Z`` with
+    ``Z = L^-1 C`` (L columns), so the (S + L)-square matrix is never assembled: the same
+    solution and log det as one factor of the whole matrix, whose leading factor is L.
+    """
+    import scipy.linalg
+
+    pixels = curvature_reg.shape[0]
+    with _linalg._one_blas_thread(pixels):
+        try:
+            lower = scipy.linalg.cholesky(
+                curvature_reg, lower=True, overwrite_a=True, check_finite=False
+            )
+        except (np.linalg.LinAlgError, ValueError):
+            return None, np.nan, False
+        diag = np.diagonal(lower)
+        if not np.all(np.isfinite(diag)) or not np.all(diag > 0):
+            return None, np.nan, False
+        logdet = 2.0 * float(np.sum(np.log(diag)))
+        z = scipy.linalg.solve_triangular(lower, cross, lower=True, check_finite=False)
+        y = scipy.linalg.solve_triangular(
+            lower, data_vector[:pixels], lower=True, check_finite=False
+        )
+        schur = own - z.T @ z
+        try:
+            schur_factor = scipy.linalg.cho_factor(schur, lower=True, check_finite=False)
+        except (np.linalg.LinAlgError, ValueError):
+            return None, np.nan, False
+        amplitudes = scipy.linalg.cho_solve(
+            schur_factor, data_vector[pixels:] - z.T @ y, check_finite=False
+        )
+        sources = scipy.linalg.solve_triangular(
+            lower, y - z @ amplitudes, lower=True, trans="T", check_finite=False
+        )
+    solution = np.concatenate([sources, amplitudes])
+    return solution, logdet, bool(np.all(np.isfinite(solution)))
 
 
 def plus_regularization(xp, curvature, pixelizations, sizes):
@@ -411,9 +456,18 @@ def solve(likelihood, model: LensModel, sizes: list[int]) -> tuple[dict, Any, An
     system = linear_system(likelihood, model, sizes)
     curvature_reg = plus_regularization(xp, system["curvature"], model.pixelizations, sizes)
     data_vector = system["data_vector"]
-    solution, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
-        xp, curvature_reg, data_vector, overwrite=xp is np, leading=system["pixels"]
-    )
+    if xp is np and system.get("cross") is not None:
+        solution, logdet_curvature_reg, ok_curvature_reg = _solve_by_blocks(
+            curvature_reg, system["cross"], system["own"], data_vector
+        )
+    else:
+        solution, logdet_curvature_reg, ok_curvature_reg = _linalg.cholesky_solve_logdet(
+            xp,
+            curvature_matrix(xp, system, curvature_reg),
+            data_vector,
+            overwrite=xp is np,
+            leading=system["pixels"],
+        )
     logdet_regularization, ok_regularization = regularization_logdet(xp, model.pixelizations)
     ok = _both(ok_curvature_reg, ok_regularization)
     if ok is False:
