@@ -45,7 +45,7 @@ def _curvature_matrix_cross_via_w_compact_fft_from_impl(
         xp.astype(w_compact[xp.abs(dr), xp.where(dr >= 0, dc, -dc) + N - 1], xp.float64),
         (2 * _H - 1, 2 * _W - 1),
     )
-    _khat = xp.fft.rfftn(_runtime.circular_layout(xp, _table, _H, _W, _L1, _L2), axes=(0, 1))
+    _khat = _runtime.rfftn(xp, _runtime.circular_layout(xp, _table, _H, _W, _L1, _L2), (0, 1))
     _M = native_index_for_slim_index.shape[0]
     _cols_out = R
     _mapping = _mapping_matrix_from_impl(pix_indexes_other, pix_weights_other, _cols_out)
@@ -61,8 +61,8 @@ def _curvature_matrix_cross_via_w_compact_fft_from_impl(
         _n = _t.shape[1]
         _padded = xp.concat([_t, xp.zeros((1, _n), dtype=xp.float64, device=_dev)], axis=0)
         _grid = xp.reshape(xp.take(_padded, _gather, axis=0), (_L1, _L2, _n))
-        _spectrum = xp.fft.rfftn(_grid, axes=(0, 1)) * _khat[:, :, None]
-        _wt = xp.fft.irfftn(_spectrum, s=(_L1, _L2), axes=(0, 1))
+        _spectrum = _runtime.rfftn(xp, _grid, (0, 1)) * _khat[:, :, None]
+        _wt = _runtime.irfftn(xp, _spectrum, (_L1, _L2), (0, 1))
         _wt = xp.take(xp.reshape(_wt, (_L1 * _L2, _n)), _flat, axis=0)
         _blocks.append(xp.matmul(xp.matrix_transpose(_left), _wt))
     return xp.concat(_blocks, axis=1)
@@ -251,7 +251,7 @@ def _w_compact_matmul_function_columns_from_impl(
         xp.astype(w_compact[xp.abs(dr), xp.where(dr >= 0, dc, -dc) + N - 1], xp.float64),
         (2 * _H - 1, 2 * _W - 1),
     )
-    _khat = xp.fft.rfftn(_runtime.circular_layout(xp, _table, _H, _W, _L1, _L2), axes=(0, 1))
+    _khat = _runtime.rfftn(xp, _runtime.circular_layout(xp, _table, _H, _W, _L1, _L2), (0, 1))
     _M = native_index_for_slim_index.shape[0]
     _cols_out = L
     _mapping = function_columns
@@ -264,8 +264,8 @@ def _w_compact_matmul_function_columns_from_impl(
         _n = _t.shape[1]
         _padded = xp.concat([_t, xp.zeros((1, _n), dtype=xp.float64, device=_dev)], axis=0)
         _grid = xp.reshape(xp.take(_padded, _gather, axis=0), (_L1, _L2, _n))
-        _spectrum = xp.fft.rfftn(_grid, axes=(0, 1)) * _khat[:, :, None]
-        _wt = xp.fft.irfftn(_spectrum, s=(_L1, _L2), axes=(0, 1))
+        _spectrum = _runtime.rfftn(xp, _grid, (0, 1)) * _khat[:, :, None]
+        _wt = _runtime.irfftn(xp, _spectrum, (_L1, _L2), (0, 1))
         _wt = xp.take(xp.reshape(_wt, (_L1 * _L2, _n)), _flat, axis=0)
         _blocks.append(_wt)
     return xp.concat(_blocks, axis=1)

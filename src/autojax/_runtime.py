@@ -552,3 +552,26 @@ def inverse_positions(xp, flat, size: int):
     clipped = xp.minimum(where, xp.asarray(m - 1, dtype=where.dtype))
     hit = (where < m) & (xp.take(ordered, clipped) == places)
     return xp.where(hit, xp.take(order, clipped), xp.asarray(m, dtype=order.dtype))
+
+
+def _numpy_namespace(xp) -> bool:
+    return getattr(xp, "__name__", "") in ("numpy", "array_api_compat.numpy")
+
+
+def rfftn(xp, array, axes):
+    """``xp.fft.rfftn``; for NumPy arrays SciPy's, on every usable core (NumPy's own FFT is
+    single-threaded: the lattice lowering's batched transforms are its cost)."""
+    if _numpy_namespace(xp):
+        import scipy.fft
+
+        return scipy.fft.rfftn(array, axes=axes, workers=usable_cores())
+    return xp.fft.rfftn(array, axes=axes)
+
+
+def irfftn(xp, array, s, axes):
+    """``xp.fft.irfftn``, threaded for NumPy arrays as :func:`rfftn`."""
+    if _numpy_namespace(xp):
+        import scipy.fft
+
+        return scipy.fft.irfftn(array, s=s, axes=axes, workers=usable_cores())
+    return xp.fft.irfftn(array, s=s, axes=axes)
