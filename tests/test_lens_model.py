@@ -544,4 +544,3 @@ def test_solve_by_blocks_equals_one_factor():
     assert _solve_by_blocks(-np.eye(6), whole[:6, 6:], whole[6:, 6:], d)[2] is False
     # a positive pixel block whose whole matrix is not positive definite
     assert _solve_by_blocks(np.eye(6), 2 * np.ones((6, 3)), np.eye(3), d)[2] is False
-
