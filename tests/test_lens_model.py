@@ -380,6 +380,7 @@ def _jax_model(case, weights, functions, coefficient):
     )
 
 
+@pytest.mark.slow  # compiles several JAX programs: in nox -s tests-slow
 def test_jax_jit_and_vmap(jax_likelihood, case):
     import jax
     import jax.numpy as jnp
@@ -452,6 +453,7 @@ def test_jax_grad_matches_finite_differences(jax_likelihood, case):
         assert analytic == pytest.approx(numeric, rel=2e-6), n
 
 
+@pytest.mark.slow  # compiles several JAX programs: in nox -s tests-slow
 def test_jax_grad_with_two_pixelizations(jax_likelihood, case):
     """Two pixelizations: F + H has H's 1e-8 eigenvalue, whose log carries rounding of
     ~eps max|F| / 1e-8 ~ 1e-5 in the evidence, so a central difference with step h has an

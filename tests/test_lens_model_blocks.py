@@ -262,6 +262,7 @@ def _directional_check(f, x, rng, label, h=1e-4):
         assert abs(got - fd) <= 1e-7 * max(1.0, abs(fd)), f"{label}: grad {got} vs fd {fd}"
 
 
+@pytest.mark.slow  # compiles several JAX programs: in nox -s tests-slow
 def test_jax_grad_against_finite_differences(jax_backend):
     import jax.numpy as jnp
 

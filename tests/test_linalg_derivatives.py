@@ -138,6 +138,7 @@ def test_solve_logdet_gradient_under_vmap():
             np.testing.assert_allclose(got[i], want, rtol=1e-13, atol=1e-15)
 
 
+@pytest.mark.slow  # compiles several JAX programs: in nox -s tests-slow
 def test_not_positive_definite_is_minus_inf_with_finite_gradients():
     """The rule's derivatives are zero where the factor failed: the caller's ``-inf`` (a
     rejected step) must not turn its gradient into NaN, eagerly, under jit and vmap."""

@@ -426,6 +426,7 @@ def test_the_cost_model_skips_the_upstream_preload_at_alma():
     assert predict(bcoo, high, M=125_676).bytes > 100 * 2**30  # dense M x M
 
 
+@pytest.mark.slow  # compiles several JAX programs: in nox -s tests-slow
 def test_lens_model_workload(tmp_path):
     """W4 on the tiny_lens_model preset: every row of every step backend checked and timed,
     the baseline numba's F of one pixelization."""
