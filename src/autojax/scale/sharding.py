@@ -133,7 +133,8 @@ def _replicated(likelihood: Likelihood, mesh):
 def _batched_step(in_axes: tuple, mesh=None):
     """The step over a batch of walkers, under ``jax.jit``.
 
-    Without a mesh: ``jax.vmap(Likelihood.log_evidence)``. With one, inside ``jax.shard_map``:
+    Without a mesh: ``jax.vmap(Likelihood.log_evidence)`` (on a CPU a loop, as below). With
+    one, inside ``jax.shard_map``:
     each device maps its own walkers with the replicated constants, and no collective runs
     (the walkers are independent). On GPUs a device vmaps its walkers; on CPU devices it
     loops over them (``lax.map``): the CPU devices of one process share one thread pool, in
@@ -144,11 +145,17 @@ def _batched_step(in_axes: tuple, mesh=None):
     import jax
 
     batched = jax.vmap(Likelihood.log_evidence, in_axes=(None, *in_axes))
-    if mesh is None:
+    on_cpu = (
+        jax.default_backend() == "cpu"
+        if mesh is None
+        else all(device.platform == "cpu" for device in mesh.devices.flat)
+    )
+    if mesh is None and not on_cpu:
         return jax.jit(batched)
-    from jax.sharding import PartitionSpec as P
 
-    if all(device.platform == "cpu" for device in mesh.devices.flat):
+    if on_cpu:
+        # one device too: vmap with a coefficient per walker (a batched Cholesky of H beside
+        # the conv callback) never returned at mid size (jax 0.10.2, 2 cores)
 
         def batched(likelihood, *arguments):
             walker_axis = [a for a, axis in zip(arguments, in_axes) if axis is not None]
@@ -159,6 +166,10 @@ def _batched_step(in_axes: tuple, mesh=None):
                 return Likelihood.log_evidence(likelihood, *own)
 
             return jax.lax.map(one, tuple(walker_axis))
+
+    if mesh is None:
+        return jax.jit(batched)
+    from jax.sharding import PartitionSpec as P
 
     split = P(mesh.axis_names)
     specs = (P(), *(P() if axis is None else split for axis in in_axes))
