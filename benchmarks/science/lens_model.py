@@ -38,6 +38,7 @@ from autojax.datasets import ARCSEC
 from ..cases import converter
 from ..harness import WrongAnswer, as_numpy, measure
 from .problem import Problem, _barycentric_mapping, _delaunay_neighbors, _jittered_disk, _trace_sis
+from .rows import problem_constants
 
 WORKLOAD = "W4"
 TITLE = "W4 whole lens model: two pixelizations + linear functions"
@@ -136,21 +137,9 @@ class Model:
         from autojax import Likelihood, Observation
 
         reference = Likelihood(Observation.from_dataset(p), backend="numba", method="fft")
-        reference._constants = _constants(p, reference.kernels, np.asarray)
+        reference._constants = problem_constants(p, reference.kernels, np.asarray)
         self.evidence_two = float(reference.log_evidence(self.model_two))
         self.evidence_full = float(reference.log_evidence(self.model_full))
-
-
-def _constants(problem: Problem, kernels, convert) -> dict:
-    """The problem's verified per-observation constants (as the W3 step rows set them)."""
-    data, noise = convert(problem.data), convert(problem.noise_map)
-    return {
-        "w_compact": convert(problem.w_compact),
-        "dirty_image": convert(problem.dirty_image),
-        "chi_squared_data": float(kernels.data_chi_squared_complex_from(data, noise)),
-        "noise_normalization": float(kernels.noise_normalization_complex_from(noise)),
-        "native_index_for_slim_index": convert(problem.native_index_for_slim_index),
-    }
 
 
 def _relative(got, expected, scale) -> float:
@@ -220,7 +209,7 @@ def rows_for(model: Model, backend: str):
         ),
     ]
     likelihood = Likelihood(Observation.from_dataset(p), backend=backend)
-    likelihood._constants = _constants(p, likelihood.kernels, convert)
+    likelihood._constants = problem_constants(p, likelihood.kernels, convert)
     for label, lens_model, expected in (
         ("step: two pixelizations", model.model_two, model.evidence_two),
         (f"step: two pixelizations + {FUNCTIONS} functions", model.model_full, model.evidence_full),

@@ -298,17 +298,21 @@ def step_likelihood(row: Row, problem: Problem):
     likelihood = Likelihood(
         Observation.from_dataset(problem), backend=row.backend, method=row.method
     )
-    convert = converter(row.backend)
-    kernels = likelihood.kernels
+    likelihood._constants = problem_constants(problem, likelihood.kernels, converter(row.backend))
+    return likelihood
+
+
+def problem_constants(problem: Problem, kernels, convert) -> dict:
+    """The problem's verified per-observation constants, as ``Likelihood.precompute`` holds
+    them: its compact form and dirty image, the two K-sized sums by ``kernels``."""
     data, noise = convert(problem.data), convert(problem.noise_map)
-    likelihood._constants = {
+    return {
         "w_compact": convert(problem.w_compact),
         "dirty_image": convert(problem.dirty_image),
         "chi_squared_data": float(kernels.data_chi_squared_complex_from(data, noise)),
         "noise_normalization": float(kernels.noise_normalization_complex_from(noise)),
         "native_index_for_slim_index": convert(problem.native_index_for_slim_index),
     }
-    return likelihood
 
 
 def bind_step(row: Row, problem: Problem) -> Callable[[], Any]:
