@@ -359,13 +359,19 @@ def plus_constant_regularization(xp, curvature, coefficient, neighbors, neighbor
     uses scatter-adds (traceable); other namespaces build H densely.
     """
     if _is_numpy(xp):
-        diagonal, rows, cols, c2 = _regularization_entries(coefficient, neighbors, neighbors_sizes)
         out = np.array(curvature, dtype=np.float64, copy=True)
-        index = np.arange(out.shape[0])
-        out[index, index] += diagonal
-        np.add.at(out, (rows, cols), -c2)
+        add_constant_regularization(out, coefficient, neighbors, neighbors_sizes)
         return out
     return curvature + _dense_regularization(xp, coefficient, neighbors, neighbors_sizes)
+
+
+def add_constant_regularization(out, coefficient, neighbors, neighbors_sizes, offset=0):
+    """Add H to the square block of the NumPy array ``out`` that starts at ``(offset,
+    offset)``, in place, from H's sparse entries (O(S P) updates, no dense H)."""
+    diagonal, rows, cols, c2 = _regularization_entries(coefficient, neighbors, neighbors_sizes)
+    index = np.arange(offset, offset + diagonal.shape[0])
+    out[index, index] += diagonal
+    np.add.at(out, (rows + offset, cols + offset), -c2)
 
 
 def _jax_adjacency(neighbors, neighbors_sizes):

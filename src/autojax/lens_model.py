@@ -399,12 +399,9 @@ def plus_regularization(xp, curvature, pixelizations, sizes):
     for p, size in zip(pixelizations, sizes):
         block = slice(offset, offset + size)
         if xp is np:
-            diagonal, rows, cols, c2 = _linalg._regularization_entries(
-                p.coefficient, p.neighbors, p.neighbors_sizes
+            _linalg.add_constant_regularization(
+                curvature, p.coefficient, p.neighbors, p.neighbors_sizes, offset
             )
-            index = np.arange(offset, offset + size)
-            curvature[index, index] += diagonal
-            np.add.at(curvature, (rows + offset, cols + offset), -c2)
         else:
             summed = _linalg.plus_constant_regularization(
                 xp, curvature[block, block], p.coefficient, p.neighbors, p.neighbors_sizes
