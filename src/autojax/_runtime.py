@@ -6,6 +6,8 @@ import functools
 import math
 import os
 
+from ._linalg import _is_numpy
+
 #: elements one vectorised temporary may hold in a reduction (index space x chunk of the
 #: reduced axis); AUTOJAX_CHUNK_BUDGET overrides it (read when a JAX kernel is traced or a
 #: Numba contraction is called)
@@ -554,14 +556,10 @@ def inverse_positions(xp, flat, size: int):
     return xp.where(hit, xp.take(order, clipped), xp.asarray(m, dtype=order.dtype))
 
 
-def _numpy_namespace(xp) -> bool:
-    return getattr(xp, "__name__", "") in ("numpy", "array_api_compat.numpy")
-
-
 def rfftn(xp, array, axes):
     """``xp.fft.rfftn``; for NumPy arrays SciPy's, on every usable core (NumPy's own FFT is
     single-threaded: the lattice lowering's batched transforms are its cost)."""
-    if _numpy_namespace(xp):
+    if _is_numpy(xp):
         import scipy.fft
 
         return scipy.fft.rfftn(array, axes=axes, workers=usable_cores())
@@ -570,7 +568,7 @@ def rfftn(xp, array, axes):
 
 def irfftn(xp, array, s, axes):
     """``xp.fft.irfftn``, threaded for NumPy arrays as :func:`rfftn`."""
-    if _numpy_namespace(xp):
+    if _is_numpy(xp):
         import scipy.fft
 
         return scipy.fft.irfftn(array, s=s, axes=axes, workers=usable_cores())
