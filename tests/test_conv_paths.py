@@ -18,7 +18,7 @@ from conftest import assert_close
 
 from autojax import numba as nb_backend
 from autojax import reference as ref
-from codegen.kinds.lattice import CONV_GROUP_BOX, CONV_SERIAL_WORK
+from codegen.kinds.lattice import CONV_GROUP_BOX, CONV_PERMUTE_PIECE, CONV_SERIAL_WORK
 
 #: name -> (N, box rows, box columns, M, S, B, small-box path?, parallel?)
 CASES = {
@@ -35,6 +35,9 @@ CASES = {
     "large box, S>>M": (170, 169, 170, 211, 503, 4, False, False),
     # enough work for the parallel loops: M = 1201 (prime) in a 37 x 41 box, S = 53
     "small box, parallel": (45, 37, 41, 1201, 53, 3, True, True),
+    # the same with S = 389 (prime): the rank's cycles are longer than CONV_PERMUTE_PIECE,
+    # so the permutation into the columns' order runs in pieces (asserted below)
+    "small box, parallel, long cycles": (45, 37, 41, 1201, 389, 3, True, True),
     # the row path in parallel: M = 1009 (prime) in a 170 x 170 box, S = 300
     "large box, parallel": (170, 170, 170, 1009, 300, 3, False, True),
 }
@@ -78,3 +81,52 @@ def test_conv_matches_reference_on_every_side_of_the_thresholds(name):
         assert_close(got, want, err_msg=f"numba {label} on {name}")
         # the mirror copies: F is exactly symmetric
         np.testing.assert_array_equal(got, got.T, err_msg=f"numba {label} on {name}")
+
+
+def _rank_cycles(native, indexes, s):
+    """The lengths of the cycles of s -> rank[s], rank ordering T's columns by their first
+    entry in row-major order of the box (ties by column), as the small-box path does."""
+    position = (native[:, 0] - native[:, 0].min()) * (np.ptp(native[:, 1]) + 1) + (
+        native[:, 1] - native[:, 1].min()
+    )
+    first = np.full(s, np.iinfo(np.int64).max)
+    for a, row in enumerate(indexes):
+        for p in row:
+            if p < 0:
+                break
+            first[p] = min(first[p], position[a])
+    rank = np.empty(s, dtype=np.int64)
+    rank[np.lexsort((np.arange(s), first))] = np.arange(s)
+    seen = np.zeros(s, dtype=bool)
+    lengths = []
+    for start in range(s):
+        length, x = 0, start
+        while not seen[x]:
+            seen[x], x, length = True, rank[x], length + 1
+        if length:
+            lengths.append(length)
+    return lengths
+
+
+def test_the_long_cycles_case_has_a_cycle_cut_into_pieces():
+    _, native, indexes, _, s = _case("small box, parallel, long cycles")
+    assert max(_rank_cycles(native, indexes, s)) > CONV_PERMUTE_PIECE
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_columns_already_in_rank_order(parallel):
+    """Every column of T its own pixel's (S = M, one entry per row): the rank is the
+    identity, every cycle of the permutation a fixed point."""
+    name = "small box, parallel" if parallel else "small box, S<<M"
+    compact, native, _, _, _ = _case(name)
+    m = native.shape[0]
+    indexes = np.full((m, 3), -1, dtype=np.int64)
+    indexes[:, 0] = np.arange(m)
+    weights = np.zeros((m, 3))
+    weights[:, 0] = np.linspace(0.5, 1.5, m)
+    args = (compact, native, indexes, weights, m)
+    assert set(_rank_cycles(native, indexes, m)) == {1}
+    want = ref.curvature_matrix_via_w_compact_sparse_mapping_matrix_from(*args)
+    got = nb_backend.curvature_matrix_via_w_compact_conv_from(*args)
+    assert_close(got, want, err_msg=f"numba conv, identity rank ({name})")
+    np.testing.assert_array_equal(got, got.T)

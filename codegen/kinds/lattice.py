@@ -18,7 +18,11 @@ table; ``out[:, s] = T^T (W t_s)``. Two lowerings:
   repeated ``out[s, p] +=`` on the same p, latency-bound) becomes register sums, the
   sparse columns are read once per group, not once per column, and each pair is written
   once; at M = 716 (25-pixel mask rows, 3.4 entries per column) the scatter was two
-  thirds of the time. Same multiply-adds; the mirror runs in rank order. A symmetric
+  thirds of the time. Same multiply-adds. The pairs are written in rank order (each
+  group's rows, and the same values as one cache line of every later row), so the result
+  is symmetric there, and a permutation in place puts it in the columns' own order, row by
+  row along the cycles of the rank (a row gathered in cache): the mirror in the columns'
+  order it replaces read one entry per cache line, 30 ms of 146 at S = 3,000. A symmetric
   kernel's loop is also compiled serial (``parallel=False``), and the impl, a Python
   function, calls that twin when M^2 B is at most ``CONV_SERIAL_WORK`` (waking the
   thread pool for each parallel loop costs more than it saves there).
@@ -79,6 +83,10 @@ CONV_GROUP_BOX = 160 * 160
 #: is at most this: at M = 716, B = 3 (1.5e6) on 2 loaded cores, one thread took 0.8 ms and
 #: two 1.2 ms (each parallel loop wakes the pool).
 CONV_SERIAL_WORK = 2**21
+#: the small-box path's permutation into the columns' order moves rows along the cycles of
+#: the rank; a cycle longer than this is cut into pieces of this many rows, run in parallel
+#: (each piece saves the one row after it first)
+CONV_PERMUTE_PIECE = 64
 
 
 @dataclass
@@ -220,6 +228,7 @@ def view(k: Lattice, backend: str) -> dict:
         "group": CONV_GROUP,
         "group_box": CONV_GROUP_BOX,
         "serial_work": CONV_SERIAL_WORK,
+        "permute_piece": CONV_PERMUTE_PIECE,
         # out = L^T W T: the sparse rows gathered through (L is T unless the spec names one)
         "cross": cross,
         "left_indexes": k.left_indexes or idx,

@@ -296,13 +296,16 @@ def _curvature_matrix_via_w_compact_conv_from_impl_parallel(
     pix_indexes_for_sub_slim_index,
     pix_weights_for_sub_slim_index,
     pixels,
+    out,
 ):
     N = w_compact.shape[0]
     S = pixels
     _M, _B = pix_indexes_for_sub_slim_index.shape
     _cols_out = S
+    # out (S, S) comes from the impl, allocated by NumPy
     if _M == 0:
-        return np.zeros((_cols_out, _cols_out), dtype=np.float64)
+        out[:] = 0.0
+        return out
     # the mask's bounding box
     _r0 = native_index_for_slim_index[0, 0]
     _r1 = _r0
@@ -398,7 +401,6 @@ def _curvature_matrix_via_w_compact_conv_from_impl_parallel(
                 _tpos[_t] = _er[_e] * _W + _ec[_e]
                 _tw[_t] = _ew[_e]
                 _t += 1
-        out = np.empty((_cols_out, _cols_out), dtype=np.float64)
         _groups = (_cols_out + 7) // 8
         for _g in nb.prange(_groups):
             # long (low rank) and short groups interleaved, so prange's chunks are balanced
@@ -452,24 +454,17 @@ def _curvature_matrix_via_w_compact_conv_from_impl_parallel(
                         for _c in range(_n):
                             _row[_c] += _w1 * _k1[_c]
                         _e += 1
-            # the group's columns; lanes past the last column (zero buffers) repeat it and
-            # are written first, so the last column's own value is written last
+            # the group's pairs go to out in rank order (row g0 + j, column q2: the pair of
+            # ranks g0 + j and q2) from column j's buffer, and the same values as one cache
+            # line of each later row (the transpose); lanes past the last column are not written
             _b0 = _buf[0]
-            _s0 = _order[_g0 + min(0, _ng - 1)]
             _b1 = _buf[1]
-            _s1 = _order[_g0 + min(1, _ng - 1)]
             _b2 = _buf[2]
-            _s2 = _order[_g0 + min(2, _ng - 1)]
             _b3 = _buf[3]
-            _s3 = _order[_g0 + min(3, _ng - 1)]
             _b4 = _buf[4]
-            _s4 = _order[_g0 + min(4, _ng - 1)]
             _b5 = _buf[5]
-            _s5 = _order[_g0 + min(5, _ng - 1)]
             _b6 = _buf[6]
-            _s6 = _order[_g0 + min(6, _ng - 1)]
             _b7 = _buf[7]
-            _s7 = _order[_g0 + min(7, _ng - 1)]
             for _q2 in range(_g0, _cols_out):
                 _a0 = 0.0
                 _a1 = 0.0
@@ -490,23 +485,95 @@ def _curvature_matrix_via_w_compact_conv_from_impl_parallel(
                     _a5 += _w * _b5[_x]
                     _a6 += _w * _b6[_x]
                     _a7 += _w * _b7[_x]
-                _p = _order[_q2]
-                out[_s7, _p] = _a7
-                out[_s6, _p] = _a6
-                out[_s5, _p] = _a5
-                out[_s4, _p] = _a4
-                out[_s3, _p] = _a3
-                out[_s2, _p] = _a2
-                out[_s1, _p] = _a1
-                out[_s0, _p] = _a0
-        # the mirror, in rank order: out[s, p] for rank[p] < rank[s] is out[p, s]
-        for _q in nb.prange(_cols_out):
-            _s = _order[_q]
-            for _q2 in range(_q):
-                _p = _order[_q2]
-                out[_s, _p] = out[_p, _s]
+                out[_g0, _q2] = _a0
+                if 1 < _ng:
+                    out[_g0 + 1, _q2] = _a1
+                if 2 < _ng:
+                    out[_g0 + 2, _q2] = _a2
+                if 3 < _ng:
+                    out[_g0 + 3, _q2] = _a3
+                if 4 < _ng:
+                    out[_g0 + 4, _q2] = _a4
+                if 5 < _ng:
+                    out[_g0 + 5, _q2] = _a5
+                if 6 < _ng:
+                    out[_g0 + 6, _q2] = _a6
+                if 7 < _ng:
+                    out[_g0 + 7, _q2] = _a7
+                out[_q2, _g0] = _a0
+                if 1 < _ng:
+                    out[_q2, _g0 + 1] = _a1
+                if 2 < _ng:
+                    out[_q2, _g0 + 2] = _a2
+                if 3 < _ng:
+                    out[_q2, _g0 + 3] = _a3
+                if 4 < _ng:
+                    out[_q2, _g0 + 4] = _a4
+                if 5 < _ng:
+                    out[_q2, _g0 + 5] = _a5
+                if 6 < _ng:
+                    out[_q2, _g0 + 6] = _a6
+                if 7 < _ng:
+                    out[_q2, _g0 + 7] = _a7
+        # a pair inside a group is written twice, the later write (from the column of lower
+        # rank, as for every other pair) on both sides, so F is exactly symmetric. Then the
+        # columns' own order, in place: row s becomes row rank[s] gathered through rank (a
+        # row read in cache; the mirror this replaces read one entry per cache line). Rows
+        # move along the cycles of s -> rank[s]: row s first (from row rank[s]), then row
+        # rank[s], ..., the last from a copy of the first. A long cycle is cut into pieces
+        # (of 64 rows) run in parallel, the row after each piece saved before any row moves.
+        _piece = 64
+        _seen = np.zeros(_cols_out, dtype=np.bool_)
+        _cyc = np.empty(_cols_out, dtype=np.int64)
+        _pstart = np.empty(_cols_out + 1, dtype=np.int64)
+        _pnext = np.empty(_cols_out, dtype=np.int64)
+        _n = 0
+        _pieces = 0
+        for _s in range(_cols_out):
+            if _seen[_s]:
+                continue
+            _c0 = _n
+            _x = _s
+            while not _seen[_x]:
+                _seen[_x] = True
+                _cyc[_n] = _x
+                _n += 1
+                _x = _rank[_x]
+            if _n - _c0 <= _piece:
+                # a short cycle: one piece, its first row copied by the piece itself
+                _pstart[_pieces] = _c0
+                _pnext[_pieces] = -1
+                _pieces += 1
+            else:
+                for _a in range(_c0, _n, _piece):
+                    _pstart[_pieces] = _a
+                    _pnext[_pieces] = _cyc[_a + _piece] if _a + _piece < _n else _cyc[_c0]
+                    _pieces += 1
+        _pstart[_pieces] = _n
+        _saved_at = np.full(_pieces, -1, dtype=np.int64)
+        _cut = 0
+        for _k in range(_pieces):
+            if _pnext[_k] >= 0:
+                _saved_at[_k] = _cut
+                _cut += 1
+        _saved = np.empty((_cut, _cols_out), dtype=np.float64)
+        for _k in nb.prange(_pieces):
+            if _pnext[_k] >= 0:
+                _saved[_saved_at[_k], :] = out[_pnext[_k]]
+        for _k in nb.prange(_pieces):
+            _a = _pstart[_k]
+            _b = _pstart[_k + 1]
+            if _pnext[_k] < 0:
+                _last = out[_cyc[_a]].copy()
+            else:
+                _last = _saved[_saved_at[_k]]
+            for _i in range(_a, _b):
+                _to = out[_cyc[_i]]
+                _from = out[_cyc[_i + 1]] if _i + 1 < _b else _last
+                for _p in range(_cols_out):
+                    _to[_p] = _from[_rank[_p]]
         return out
-    out = np.zeros((_cols_out, _cols_out), dtype=np.float64)
+    out[:] = 0.0
     for _q in nb.prange(_cols_out):
         if _q % 2 == 0:
             _s = _order[_q // 2]
@@ -571,13 +638,16 @@ def _curvature_matrix_via_w_compact_conv_from_impl_serial(
     pix_indexes_for_sub_slim_index,
     pix_weights_for_sub_slim_index,
     pixels,
+    out,
 ):
     N = w_compact.shape[0]
     S = pixels
     _M, _B = pix_indexes_for_sub_slim_index.shape
     _cols_out = S
+    # out (S, S) comes from the impl, allocated by NumPy
     if _M == 0:
-        return np.zeros((_cols_out, _cols_out), dtype=np.float64)
+        out[:] = 0.0
+        return out
     # the mask's bounding box
     _r0 = native_index_for_slim_index[0, 0]
     _r1 = _r0
@@ -673,7 +743,6 @@ def _curvature_matrix_via_w_compact_conv_from_impl_serial(
                 _tpos[_t] = _er[_e] * _W + _ec[_e]
                 _tw[_t] = _ew[_e]
                 _t += 1
-        out = np.empty((_cols_out, _cols_out), dtype=np.float64)
         _groups = (_cols_out + 7) // 8
         for _g in nb.prange(_groups):
             # long (low rank) and short groups interleaved, so prange's chunks are balanced
@@ -727,24 +796,17 @@ def _curvature_matrix_via_w_compact_conv_from_impl_serial(
                         for _c in range(_n):
                             _row[_c] += _w1 * _k1[_c]
                         _e += 1
-            # the group's columns; lanes past the last column (zero buffers) repeat it and
-            # are written first, so the last column's own value is written last
+            # the group's pairs go to out in rank order (row g0 + j, column q2: the pair of
+            # ranks g0 + j and q2) from column j's buffer, and the same values as one cache
+            # line of each later row (the transpose); lanes past the last column are not written
             _b0 = _buf[0]
-            _s0 = _order[_g0 + min(0, _ng - 1)]
             _b1 = _buf[1]
-            _s1 = _order[_g0 + min(1, _ng - 1)]
             _b2 = _buf[2]
-            _s2 = _order[_g0 + min(2, _ng - 1)]
             _b3 = _buf[3]
-            _s3 = _order[_g0 + min(3, _ng - 1)]
             _b4 = _buf[4]
-            _s4 = _order[_g0 + min(4, _ng - 1)]
             _b5 = _buf[5]
-            _s5 = _order[_g0 + min(5, _ng - 1)]
             _b6 = _buf[6]
-            _s6 = _order[_g0 + min(6, _ng - 1)]
             _b7 = _buf[7]
-            _s7 = _order[_g0 + min(7, _ng - 1)]
             for _q2 in range(_g0, _cols_out):
                 _a0 = 0.0
                 _a1 = 0.0
@@ -765,23 +827,95 @@ def _curvature_matrix_via_w_compact_conv_from_impl_serial(
                     _a5 += _w * _b5[_x]
                     _a6 += _w * _b6[_x]
                     _a7 += _w * _b7[_x]
-                _p = _order[_q2]
-                out[_s7, _p] = _a7
-                out[_s6, _p] = _a6
-                out[_s5, _p] = _a5
-                out[_s4, _p] = _a4
-                out[_s3, _p] = _a3
-                out[_s2, _p] = _a2
-                out[_s1, _p] = _a1
-                out[_s0, _p] = _a0
-        # the mirror, in rank order: out[s, p] for rank[p] < rank[s] is out[p, s]
-        for _q in nb.prange(_cols_out):
-            _s = _order[_q]
-            for _q2 in range(_q):
-                _p = _order[_q2]
-                out[_s, _p] = out[_p, _s]
+                out[_g0, _q2] = _a0
+                if 1 < _ng:
+                    out[_g0 + 1, _q2] = _a1
+                if 2 < _ng:
+                    out[_g0 + 2, _q2] = _a2
+                if 3 < _ng:
+                    out[_g0 + 3, _q2] = _a3
+                if 4 < _ng:
+                    out[_g0 + 4, _q2] = _a4
+                if 5 < _ng:
+                    out[_g0 + 5, _q2] = _a5
+                if 6 < _ng:
+                    out[_g0 + 6, _q2] = _a6
+                if 7 < _ng:
+                    out[_g0 + 7, _q2] = _a7
+                out[_q2, _g0] = _a0
+                if 1 < _ng:
+                    out[_q2, _g0 + 1] = _a1
+                if 2 < _ng:
+                    out[_q2, _g0 + 2] = _a2
+                if 3 < _ng:
+                    out[_q2, _g0 + 3] = _a3
+                if 4 < _ng:
+                    out[_q2, _g0 + 4] = _a4
+                if 5 < _ng:
+                    out[_q2, _g0 + 5] = _a5
+                if 6 < _ng:
+                    out[_q2, _g0 + 6] = _a6
+                if 7 < _ng:
+                    out[_q2, _g0 + 7] = _a7
+        # a pair inside a group is written twice, the later write (from the column of lower
+        # rank, as for every other pair) on both sides, so F is exactly symmetric. Then the
+        # columns' own order, in place: row s becomes row rank[s] gathered through rank (a
+        # row read in cache; the mirror this replaces read one entry per cache line). Rows
+        # move along the cycles of s -> rank[s]: row s first (from row rank[s]), then row
+        # rank[s], ..., the last from a copy of the first. A long cycle is cut into pieces
+        # (of 64 rows) run in parallel, the row after each piece saved before any row moves.
+        _piece = 64
+        _seen = np.zeros(_cols_out, dtype=np.bool_)
+        _cyc = np.empty(_cols_out, dtype=np.int64)
+        _pstart = np.empty(_cols_out + 1, dtype=np.int64)
+        _pnext = np.empty(_cols_out, dtype=np.int64)
+        _n = 0
+        _pieces = 0
+        for _s in range(_cols_out):
+            if _seen[_s]:
+                continue
+            _c0 = _n
+            _x = _s
+            while not _seen[_x]:
+                _seen[_x] = True
+                _cyc[_n] = _x
+                _n += 1
+                _x = _rank[_x]
+            if _n - _c0 <= _piece:
+                # a short cycle: one piece, its first row copied by the piece itself
+                _pstart[_pieces] = _c0
+                _pnext[_pieces] = -1
+                _pieces += 1
+            else:
+                for _a in range(_c0, _n, _piece):
+                    _pstart[_pieces] = _a
+                    _pnext[_pieces] = _cyc[_a + _piece] if _a + _piece < _n else _cyc[_c0]
+                    _pieces += 1
+        _pstart[_pieces] = _n
+        _saved_at = np.full(_pieces, -1, dtype=np.int64)
+        _cut = 0
+        for _k in range(_pieces):
+            if _pnext[_k] >= 0:
+                _saved_at[_k] = _cut
+                _cut += 1
+        _saved = np.empty((_cut, _cols_out), dtype=np.float64)
+        for _k in nb.prange(_pieces):
+            if _pnext[_k] >= 0:
+                _saved[_saved_at[_k], :] = out[_pnext[_k]]
+        for _k in nb.prange(_pieces):
+            _a = _pstart[_k]
+            _b = _pstart[_k + 1]
+            if _pnext[_k] < 0:
+                _last = out[_cyc[_a]].copy()
+            else:
+                _last = _saved[_saved_at[_k]]
+            for _i in range(_a, _b):
+                _to = out[_cyc[_i]]
+                _from = out[_cyc[_i + 1]] if _i + 1 < _b else _last
+                for _p in range(_cols_out):
+                    _to[_p] = _from[_rank[_p]]
         return out
-    out = np.zeros((_cols_out, _cols_out), dtype=np.float64)
+    out[:] = 0.0
     for _q in nb.prange(_cols_out):
         if _q % 2 == 0:
             _s = _order[_q // 2]
@@ -846,8 +980,15 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
     pix_weights_for_sub_slim_index,
     pixels,
 ):
-    # little work: one thread (waking the pool for each parallel loop costs more there)
+    N = w_compact.shape[0]
+    S = pixels
     _M, _B = pix_indexes_for_sub_slim_index.shape
+    _cols_out = S
+    # the result is allocated here: NumPy backs large arrays with huge pages where the
+    # system allows it, so their first touch costs a fraction of what Numba's allocation
+    # does (about 25 ms per 72 MB on a VM with 4 KiB pages)
+    out = np.empty((_cols_out, _cols_out), dtype=np.float64)
+    # little work: one thread (waking the pool for each parallel loop costs more there)
     if _M * _M * _B <= 2097152:
         return _curvature_matrix_via_w_compact_conv_from_impl_serial(
             w_compact,
@@ -855,6 +996,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
             pix_indexes_for_sub_slim_index,
             pix_weights_for_sub_slim_index,
             pixels,
+            out,
         )
     return _curvature_matrix_via_w_compact_conv_from_impl_parallel(
         w_compact,
@@ -862,6 +1004,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
         pixels,
+        out,
     )
 
 
