@@ -573,3 +573,29 @@ def irfftn(xp, array, s, axes):
 
         return scipy.fft.irfftn(array, s=s, axes=axes, workers=usable_cores())
     return xp.fft.irfftn(array, s=s, axes=axes)
+
+
+def walker_axes(arguments, ranks) -> tuple[tuple[int, ...], list[bool], list]:
+    """The walker axes of a host callback's arguments under ``jax.vmap``
+    (``vmap_method="expand_dims"``: a batched argument gains leading axes, a shared one
+    leading axes of size 1). ``ranks``: each argument's rank for one walker.
+
+    Returns ``(lead, per_walker, arrays)``: the broadcast leading axes (``()`` outside
+    ``vmap``); for each argument whether it differs between walkers, and the argument
+    as one walker's array (shared) or with the walker axes flattened into one (per walker).
+    """
+    import numpy as np
+
+    arrays = [np.asarray(a) for a in arguments]
+    lead = np.broadcast_shapes(*(a.shape[: a.ndim - r] for a, r in zip(arrays, ranks)))
+    walkers = math.prod(lead)
+    per_walker, out = [], []
+    for a, r in zip(arrays, ranks):
+        own = a.shape[a.ndim - r :]
+        if math.prod(a.shape[: a.ndim - r]) == 1:
+            per_walker.append(False)
+            out.append(a.reshape(own))
+        else:
+            per_walker.append(True)
+            out.append(np.broadcast_to(a, (*lead, *own)).reshape((walkers, *own)))
+    return lead, per_walker, out
