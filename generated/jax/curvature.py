@@ -605,9 +605,9 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
     pixels,
 ):
     """A batch of walkers in one callback (arguments as _runtime.walker_axes gives them).
-    When only the sparse rows differ between walkers: the walkers in parallel over Numba's
-    threads (_curvature_matrix_via_w_compact_conv_from_impl_batch), each through the serial twin of the conv loop (one thread
-    per walker: no pool woken per loop, no column split); else one walker after another.
+    When only the sparse rows differ between walkers: the walkers in parallel
+    (_runtime.for_each_walker), each through the serial twin of the conv loop (one thread per
+    walker: no pool woken per loop, no column split); else one walker after another.
     """
     _walkers = int(np.prod(_lead))
     (
@@ -646,41 +646,45 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
         if _a not in ("pix_indexes_for_sub_slim_index", "pix_weights_for_sub_slim_index")
     )
     if _rows_only:
-        _run = np.array(
-            [
-                bool(
-                    _curvature_matrix_via_w_compact_conv_from_impl_in_range(
-                        w_compact[_index[0][_k]],
-                        native_index_for_slim_index[_index[1][_k]],
-                        pix_indexes_for_sub_slim_index[_index[2][_k]],
-                        pix_weights_for_sub_slim_index[_index[3][_k]],
-                        pixels=pixels,
-                    )
-                )
-                for _k in range(_walkers)
-            ],
-            dtype=np.bool_,
-        )
-        _curvature_matrix_via_w_compact_conv_from_impl_batch(
+        _w_args = [
             np.ascontiguousarray(w_compact[0]),
             np.ascontiguousarray(native_index_for_slim_index[0]),
-            np.ascontiguousarray(
-                np.broadcast_to(
-                    pix_indexes_for_sub_slim_index,
-                    (_walkers, *pix_indexes_for_sub_slim_index.shape[1:]),
-                )
-            ),
-            np.ascontiguousarray(
-                np.broadcast_to(
-                    pix_weights_for_sub_slim_index,
-                    (_walkers, *pix_weights_for_sub_slim_index.shape[1:]),
-                )
-            ),
-            pixels,
-            _run,
-            _result,
+            None,
+            None,
+            None,
+        ]
+        pix_indexes_for_sub_slim_index = np.ascontiguousarray(
+            np.broadcast_to(
+                pix_indexes_for_sub_slim_index,
+                (_walkers, *pix_indexes_for_sub_slim_index.shape[1:]),
+            )
         )
-        _result[~_run] = np.nan
+        pix_weights_for_sub_slim_index = np.ascontiguousarray(
+            np.broadcast_to(
+                pix_weights_for_sub_slim_index,
+                (_walkers, *pix_weights_for_sub_slim_index.shape[1:]),
+            )
+        )
+
+        def _one(_k):
+            if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+                w_compact[_index[0][_k]],
+                native_index_for_slim_index[_index[1][_k]],
+                pix_indexes_for_sub_slim_index[_index[2][_k]],
+                pix_weights_for_sub_slim_index[_index[3][_k]],
+                pixels=pixels,
+            ):
+                _result[_k] = np.nan
+                return
+            _result[_k] = _curvature_matrix_via_w_compact_conv_from_impl_numba_serial(
+                _w_args[0],
+                _w_args[1],
+                pix_indexes_for_sub_slim_index[_k],
+                pix_weights_for_sub_slim_index[_k],
+                pixels,
+            )
+
+        _runtime.for_each_walker(_one, _walkers)
         return _result.reshape((*_lead, *_shape))
     for _k in range(_walkers):
         _result[_k] = _curvature_matrix_via_w_compact_conv_from_impl_host(
@@ -691,29 +695,6 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
             pixels=pixels,
         )
     return _result.reshape((*_lead, *_shape))
-
-
-@nb.njit(cache=True, parallel=True, nogil=True)
-def _curvature_matrix_via_w_compact_conv_from_impl_batch(
-    w_compact,
-    native_index_for_slim_index,
-    pix_indexes_for_sub_slim_index,
-    pix_weights_for_sub_slim_index,
-    pixels,
-    run,
-    out,
-):
-    """out[k] for each walker k with run[k]: the serial conv loop of walker k's sparse rows,
-    the walkers in parallel."""
-    for _k in nb.prange(run.shape[0]):
-        if run[_k]:
-            out[_k] = _curvature_matrix_via_w_compact_conv_from_impl_numba_serial(
-                w_compact,
-                native_index_for_slim_index,
-                pix_indexes_for_sub_slim_index[_k],
-                pix_weights_for_sub_slim_index[_k],
-                pixels,
-            )
 
 
 def _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent(

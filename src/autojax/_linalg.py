@@ -304,8 +304,8 @@ def _factor_solve(mode: str, summary: bool):
 
     One walker: JAX's own Cholesky and triangular solves, unchanged. A batch of walkers
     (under ``jax.vmap``) on the CPU: one host callback that factors and solves every walker
-    with LAPACK (``potrf``, ``potrs``, ``trtrs``), the walkers spread over Numba's threads,
-    each on one BLAS thread (:func:`_host_factor_solve`); with ``summary`` only vectors
+    with LAPACK (``potrf``, ``potrs``, ``trtrs``), the walkers spread over Numba's thread
+    count, each on one BLAS thread (:func:`_host_factor_solve`); with ``summary`` only vectors
     come back. XLA's CPU Cholesky of a batch is slower per matrix than one call (measured
     at n = 1000 on 2 cores, jax 0.10.2: 23 ms per matrix in a batch of 8 and 29 ms in one
     of 32, against 9.4 ms alone) and its batched triangular solves cost 3-4 ms a walker;
@@ -345,17 +345,17 @@ def _factor_solve(mode: str, summary: bool):
     return factor_solve
 
 
-#: per Python thread: {(threads, n): the host factorisations' scratch factors}
+#: per thread: {n: the scratch factor of the host factorisations}
 _SCRATCH = threading.local()
 
 
 def _host_factor_solve(matrix, rhs, mode, summary):
     """The batch route of :func:`_factor_solve` on the host: ``matrix`` (..., n, n) and
     ``rhs`` (..., n) with broadcastable leading axes; NaN factor and solution for a walker
-    whose matrix is not positive definite (as JAX's Cholesky). With ``summary`` the factors
-    are formed in a scratch array per Numba thread, kept between calls (no n x n array is
-    allocated per call)."""
-    import numba as nb
+    whose matrix is not positive definite (as JAX's Cholesky). The walkers run in parallel
+    (``_runtime.for_each_walker``), each on one BLAS thread; with ``summary`` each thread
+    forms its factors in a scratch array it keeps between calls."""
+    from ._runtime import for_each_walker
 
     matrix, rhs = np.asarray(matrix, dtype=np.float64), np.asarray(rhs, dtype=np.float64)
     n = matrix.shape[-1]
@@ -368,30 +368,31 @@ def _host_factor_solve(matrix, rhs, mode, summary):
     solution = solution.reshape(walkers, n)
     diag = np.empty((walkers, n))
     colsum = np.empty((walkers, n))
-    threads = max(1, min(nb.get_num_threads(), walkers))
-    if summary:
-        cache = getattr(_SCRATCH, "factors", None)
-        if cache is None:
-            cache = _SCRATCH.factors = {}
-        lower = cache.get((threads, n))
-        if lower is None:
-            cache.clear()
-            lower = cache[threads, n] = np.empty((threads, n, n))
-    else:
-        lower = np.empty((walkers, n, n))
-    kernel = _batch_factor_solve_kernel()
-    if walkers and n:
+    lower = None if summary else np.empty((walkers, n, n))
+    kernel = _factor_solve_kernel()
+    code = _SOLVE_MODES[mode]
+
+    def one(k: int) -> None:
+        if summary:
+            factors = getattr(_SCRATCH, "factors", None)
+            if factors is None or factors.shape[0] != n:
+                factors = _SCRATCH.factors = np.empty((n, n))
+        else:
+            factors = lower[k]
+        kernel(matrices[k], factors, solution[k], diag[k], colsum[k], code, not summary)
+
+    if n:
         with _one_blas_thread(0):  # the walkers run in parallel, each on one BLAS thread
-            kernel(matrices, lower, solution, diag, colsum, _SOLVE_MODES[mode], summary)
+            for_each_walker(one, walkers)
     if summary:
         return diag.reshape((*lead, n)), solution.reshape((*lead, n)), colsum.reshape((*lead, n))
     return lower.reshape((*lead, n, n)), solution.reshape((*lead, n))
 
 
 @functools.cache
-def _batch_factor_solve_kernel():
-    """The Numba loop over walkers of :func:`_host_factor_solve`, compiled on first use
-    (it calls SciPy's LAPACK through addresses known only at run time: not cached)."""
+def _factor_solve_kernel():
+    """One walker of :func:`_host_factor_solve` (Numba, ``nogil``), compiled on first use:
+    it calls SciPy's LAPACK through addresses known only at run time (not cached)."""
     import ctypes
 
     import numba as nb
@@ -403,54 +404,46 @@ def _batch_factor_solve_kernel():
 
     potrf, potrs, trtrs = lapack("dpotrf", 5), lapack("dpotrs", 8), lapack("dtrtrs", 10)
 
-    @nb.njit(parallel=True, nogil=True)
-    def kernel(matrices, lower, solution, diag, colsum, mode, scratch):
+    @nb.njit(nogil=True)
+    def kernel(a, factor, x, diag, colsum, mode, zero_upper):
         # C order: a lower factor here is LAPACK's upper factor of the transpose (Fortran
-        # order), so 'U' below; L^-1 b is trtrs of that upper factor transposed ('T').
-        # scratch: lower holds one factor per thread (walkers t, t + threads, ...), else
-        # one per walker
-        walkers, n = matrices.shape[0], matrices.shape[1]
-        threads = lower.shape[0] if scratch else walkers
-        for t in nb.prange(threads):
-            chars = np.empty(3, np.uint8)
-            chars[0], chars[1], chars[2] = 85, 84, 78  # 'U', 'T', 'N'
-            ints = np.empty(3, np.int32)
-            for k in range(t, walkers, threads):
-                a = matrices[k]
-                factor = lower[t] if scratch else lower[k]
-                x = solution[k]
-                # the symmetrised matrix's lower triangle (in tiles: a[j, i] is read down a
-                # column); above it zeros where the factor is returned (potrf leaves it)
-                for i0 in range(0, n, 32):
-                    for j0 in range(0, i0 + 1, 32):
-                        for i in range(i0, min(i0 + 32, n)):
-                            for j in range(j0, min(j0 + 32, i + 1)):
-                                factor[i, j] = 0.5 * (a[i, j] + a[j, i])
-                if not scratch:
-                    for i in range(n):
-                        factor[i, i + 1 :] = 0.0
-                ints[0], ints[1], ints[2] = n, 1, 0  # n (and leading dimensions), nrhs, info
-                potrf(chars.ctypes, ints.ctypes, factor.ctypes, ints.ctypes, ints[2:].ctypes)
-                if ints[2] != 0:
-                    factor[:, :] = np.nan
-                    x[:] = np.nan
-                elif mode == 0:
-                    potrs(
-                        chars.ctypes, ints.ctypes, ints[1:].ctypes, factor.ctypes,
-                        ints.ctypes, x.ctypes, ints.ctypes, ints[2:].ctypes,
-                    )  # fmt: skip
-                elif mode == 1:
-                    trtrs(
-                        chars.ctypes, chars[1:].ctypes, chars[2:].ctypes, ints.ctypes,
-                        ints[1:].ctypes, factor.ctypes, ints.ctypes, x.ctypes, ints.ctypes,
-                        ints[2:].ctypes,
-                    )  # fmt: skip
-                for i in range(n):
-                    diag[k, i] = factor[i, i]
-                    colsum[k, i] = 0.0
-                for i in range(n):
-                    for j in range(i + 1):
-                        colsum[k, j] += factor[i, j]
+        # order), so 'U' below; L^-1 b is trtrs of that upper factor transposed ('T')
+        n = a.shape[0]
+        chars = np.empty(3, np.uint8)
+        chars[0], chars[1], chars[2] = 85, 84, 78  # 'U', 'T', 'N'
+        ints = np.empty(3, np.int32)
+        # the symmetrised matrix's lower triangle (in tiles: a[j, i] is read down a column);
+        # above it zeros where the factor is returned (potrf leaves that part alone)
+        for i0 in range(0, n, 32):
+            for j0 in range(0, i0 + 1, 32):
+                for i in range(i0, min(i0 + 32, n)):
+                    for j in range(j0, min(j0 + 32, i + 1)):
+                        factor[i, j] = 0.5 * (a[i, j] + a[j, i])
+        if zero_upper:
+            for i in range(n):
+                factor[i, i + 1 :] = 0.0
+        ints[0], ints[1], ints[2] = n, 1, 0  # n (and the leading dimensions), nrhs, info
+        potrf(chars.ctypes, ints.ctypes, factor.ctypes, ints.ctypes, ints[2:].ctypes)
+        if ints[2] != 0:
+            factor[:, :] = np.nan
+            x[:] = np.nan
+        elif mode == 0:
+            potrs(
+                chars.ctypes, ints.ctypes, ints[1:].ctypes, factor.ctypes, ints.ctypes,
+                x.ctypes, ints.ctypes, ints[2:].ctypes,
+            )  # fmt: skip
+        elif mode == 1:
+            trtrs(
+                chars.ctypes, chars[1:].ctypes, chars[2:].ctypes, ints.ctypes,
+                ints[1:].ctypes, factor.ctypes, ints.ctypes, x.ctypes, ints.ctypes,
+                ints[2:].ctypes,
+            )  # fmt: skip
+        for i in range(n):
+            diag[i] = factor[i, i]
+            colsum[i] = 0.0
+        for i in range(n):
+            for j in range(i + 1):
+                colsum[j] += factor[i, j]
 
     return kernel
 

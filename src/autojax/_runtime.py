@@ -599,3 +599,38 @@ def walker_axes(arguments, ranks) -> tuple[tuple[int, ...], list[bool], list]:
             per_walker.append(True)
             out.append(np.broadcast_to(a, (*lead, *own)).reshape((walkers, *own)))
     return lead, per_walker, out
+
+
+_WALKER_POOL = None
+
+
+def for_each_walker(function, walkers: int) -> None:
+    """``function(k)`` for each walker ``k`` in ``range(walkers)``, the walkers spread over
+    Numba's thread count of persistent Python threads (in the calling thread when that is
+    one). For the host callbacks of a batch under ``jax.vmap``: ``function`` calls
+    single-threaded ``nogil`` Numba code (or LAPACK on one BLAS thread), so the threads run
+    in parallel. Not Numba's own parallel loop: called from the thread XLA runs a callback
+    on, a ``prange`` over the walkers took 1.6x the time it takes from the main thread
+    (measured at n = 1000, 2 walkers on 2 cores: 23 ms against 14 ms; these threads, 18 ms).
+    """
+    global _WALKER_POOL
+    import numba
+
+    threads = max(1, min(walkers, numba.get_num_threads()))
+    if threads == 1:
+        for k in range(walkers):
+            function(k)
+        return
+    if _WALKER_POOL is None or _WALKER_POOL._max_workers < threads:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _WALKER_POOL = ThreadPoolExecutor(
+            max_workers=max(threads, usable_cores()), thread_name_prefix="autojax-walkers"
+        )
+
+    def share(first: int) -> None:
+        for k in range(first, walkers, threads):
+            function(k)
+
+    for done in [_WALKER_POOL.submit(share, t) for t in range(threads)]:
+        done.result()
