@@ -629,8 +629,37 @@ def _exact_row_sums(xp, diagonal, degree, c2):
     return (diagonal - degree * c2_hi) - degree * c2_lo
 
 
+def _jax_mirrored_adjacency(neighbors, neighbors_sizes):
+    """``(A', d)``: the (S, S) count of entries j < i in row i of ``neighbors`` (before its
+    first -1) mirrored above the diagonal (zero diagonal), and the count of self-entries
+    per row, JAX. Both by scatters of the S P entries, free of the coefficient (under
+    ``jax.vmap`` over walkers with one graph they are formed once, not per walker)."""
+    import jax.numpy as jnp
+
+    s, p = neighbors.shape
+    used = jnp.arange(p)[None, :] < neighbors_sizes[:, None]
+    rows = jnp.broadcast_to(jnp.arange(s)[:, None], (s, p))
+    cols = jnp.where(used, neighbors, 0)
+    below = jnp.where(used & (cols < rows), 1.0, 0.0)
+    mirrored = jnp.zeros((s, s)).at[rows, cols].add(below).at[cols, rows].add(below)
+    return mirrored, jnp.sum(jnp.where(used & (cols == rows), 1.0, 0.0), axis=1)
+
+
 def _regularization_pivots_parts(xp, coefficient, neighbors, neighbors_sizes):
     """``(full, rho)``: H's lower triangle mirrored, and its row sums formed without rounding."""
+    if _is_jax(xp):
+        import jax.numpy as jnp
+
+        # the values of the route below, entry for entry (H's off-diagonal entries are
+        # -(c**2 * count)), without a transposed copy of an S x S array per coefficient
+        c2 = coefficient**2
+        mirrored, self_entries = _jax_mirrored_adjacency(neighbors, neighbors_sizes)
+        off = -(c2 * mirrored)
+        diagonal = (1e-8 + c2 * neighbors_sizes.astype(jnp.float64)) - c2 * self_entries
+        degree = jnp.round(-jnp.sum(off, axis=1) / jnp.where(c2 == 0, 1.0, c2))
+        rho = _exact_row_sums(xp, diagonal, degree, c2)
+        full = off + jnp.eye(off.shape[0], dtype=off.dtype) * diagonal[None, :]
+        return full, rho
     h = _dense_regularization(xp, coefficient, neighbors, neighbors_sizes)
     s = h.shape[0]
     c2 = coefficient**2
