@@ -607,7 +607,8 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
     """A batch of walkers in one callback (arguments as _runtime.walker_axes gives them).
     When only the sparse rows differ between walkers: the walkers in parallel
     (_runtime.for_each_walker), each through the serial twin of the conv loop (one thread per
-    walker: no pool woken per loop, no column split); else one walker after another.
+    walker: no pool woken per loop, no column split); else (and for one walker) one walker
+    after another, each through the conv loop as outside vmap.
     """
     _walkers = int(np.prod(_lead))
     (
@@ -645,7 +646,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
         )
         if _a not in ("pix_indexes_for_sub_slim_index", "pix_weights_for_sub_slim_index")
     )
-    if _rows_only:
+    if _rows_only and _walkers > 1:
         _w_args = [
             np.ascontiguousarray(w_compact[0]),
             np.ascontiguousarray(native_index_for_slim_index[0]),

@@ -381,7 +381,9 @@ def _host_factor_solve(matrix, rhs, mode, summary):
             factors = lower[k]
         kernel(matrices[k], factors, solution[k], diag[k], colsum[k], code, not summary)
 
-    if n:
+    if walkers == 1:  # one walker: BLAS keeps its threads, as for JAX's own factor
+        one(0)
+    elif walkers:
         with _one_blas_thread(0):  # the walkers run in parallel, each on one BLAS thread
             for_each_walker(one, walkers)
     if summary:
