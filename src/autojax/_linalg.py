@@ -345,7 +345,7 @@ def _factor_solve(mode: str, summary: bool):
     return factor_solve
 
 
-#: per thread: {n: the scratch factor of the host factorisations}
+#: per thread: ``factors``, the n x n scratch factor of the host factorisations (summary)
 _SCRATCH = threading.local()
 
 
