@@ -210,6 +210,12 @@ def view(k: Lattice, backend: str) -> dict:
         "lets_loop": [f"{n} = {ex.lower(t, 'numba')}" for n, t in k.lets.items()],
         "static_positions": [n for n, a in enumerate(k.args) if a in k.static_args],
         "traced_args": [a for a in k.args if a not in k.static_args],
+        # each traced argument's rank for one walker (the host callback's batch axes lead)
+        "host_ranks": [
+            len(k.decls[a].shape) if a in k.array_args else 0
+            for a in k.args
+            if a not in k.static_args
+        ],
         "float_args": [a for a in k.array_args if k.args[a].startswith("f8[") and a != wts],
         "sizes": k.size_lines_for(
             k.kernel, *k.extent, *k.lets.values(), k.columns, *([k.rows] if cross else [])

@@ -21,6 +21,9 @@ from autojax._validate import validated
 from ..numba.curvature import (
     _curvature_matrix_via_w_compact_conv_from_impl as _curvature_matrix_via_w_compact_conv_from_impl_numba,
 )
+from ..numba.curvature import (
+    _curvature_matrix_via_w_compact_conv_from_impl_serial as _curvature_matrix_via_w_compact_conv_from_impl_numba_serial,
+)
 from .mapping import _mapping_matrix_from_BCOO_impl
 from .mapping import _mapping_matrix_from_impl
 from .mapping import _sparse_mapping_matrix_transpose_matmul_impl
@@ -553,7 +556,21 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
     pix_weights_for_sub_slim_index,
     pixels,
 ):
-    """out on the host (NumPy in and out): the Numba backend's conv loop."""
+    """out on the host (NumPy in and out): the Numba backend's conv loop. Under jax.vmap
+    (leading walker axes on the arguments) a batch: see _curvature_matrix_via_w_compact_conv_from_impl_host_batch."""
+    _lead, _per_walker, _arrays = _runtime.walker_axes(
+        (
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+        ),
+        [2, 2, 2, 2],
+    )
+    if _lead:
+        return _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
+            _lead, _per_walker, *_arrays, pixels=pixels
+        )
     if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
         w_compact,
         native_index_for_slim_index,
@@ -576,6 +593,109 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
         np.ascontiguousarray(pix_weights_for_sub_slim_index),
         pixels,
     )
+
+
+def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
+    _lead,
+    _per_walker,
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """A batch of walkers in one callback (arguments as _runtime.walker_axes gives them).
+    When only the sparse rows differ between walkers: the walkers in parallel
+    (_runtime.for_each_walker), each through the serial twin of the conv loop (one thread per
+    walker: no pool woken per loop, no column split); else (and for one walker) one walker
+    after another, each through the conv loop as outside vmap.
+    """
+    _walkers = int(np.prod(_lead))
+    (
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+    ) = (
+        w_compact if _per_walker[0] else w_compact[None],
+        native_index_for_slim_index if _per_walker[1] else native_index_for_slim_index[None],
+        pix_indexes_for_sub_slim_index if _per_walker[2] else pix_indexes_for_sub_slim_index[None],
+        pix_weights_for_sub_slim_index if _per_walker[3] else pix_weights_for_sub_slim_index[None],
+    )
+    _index = [
+        np.arange(_walkers) if _p else np.zeros(_walkers, dtype=np.int64) for _p in _per_walker
+    ]
+    _shape = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+        w_compact[0],
+        native_index_for_slim_index[0],
+        pix_indexes_for_sub_slim_index[0],
+        pix_weights_for_sub_slim_index[0],
+        pixels=pixels,
+    ).shape
+    _result = np.empty((_walkers, *_shape), dtype=np.float64)
+    _rows_only = not any(
+        _p
+        for _a, _p in zip(
+            [
+                "w_compact",
+                "native_index_for_slim_index",
+                "pix_indexes_for_sub_slim_index",
+                "pix_weights_for_sub_slim_index",
+            ],
+            _per_walker,
+        )
+        if _a not in ("pix_indexes_for_sub_slim_index", "pix_weights_for_sub_slim_index")
+    )
+    if _rows_only and _walkers > 1:
+        _w_args = [
+            np.ascontiguousarray(w_compact[0]),
+            np.ascontiguousarray(native_index_for_slim_index[0]),
+            None,
+            None,
+            None,
+        ]
+        pix_indexes_for_sub_slim_index = np.ascontiguousarray(
+            np.broadcast_to(
+                pix_indexes_for_sub_slim_index,
+                (_walkers, *pix_indexes_for_sub_slim_index.shape[1:]),
+            )
+        )
+        pix_weights_for_sub_slim_index = np.ascontiguousarray(
+            np.broadcast_to(
+                pix_weights_for_sub_slim_index,
+                (_walkers, *pix_weights_for_sub_slim_index.shape[1:]),
+            )
+        )
+
+        def _one(_k):
+            if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
+                w_compact[_index[0][_k]],
+                native_index_for_slim_index[_index[1][_k]],
+                pix_indexes_for_sub_slim_index[_index[2][_k]],
+                pix_weights_for_sub_slim_index[_index[3][_k]],
+                pixels=pixels,
+            ):
+                _result[_k] = np.nan
+                return
+            _result[_k] = _curvature_matrix_via_w_compact_conv_from_impl_numba_serial(
+                _w_args[0],
+                _w_args[1],
+                pix_indexes_for_sub_slim_index[_k],
+                pix_weights_for_sub_slim_index[_k],
+                pixels,
+            )
+
+        _runtime.for_each_walker(_one, _walkers)
+        return _result.reshape((*_lead, *_shape))
+    for _k in range(_walkers):
+        _result[_k] = _curvature_matrix_via_w_compact_conv_from_impl_host(
+            w_compact[_index[0][_k]],
+            native_index_for_slim_index[_index[1][_k]],
+            pix_indexes_for_sub_slim_index[_index[2][_k]],
+            pix_weights_for_sub_slim_index[_index[3][_k]],
+            pixels=pixels,
+        )
+    return _result.reshape((*_lead, *_shape))
 
 
 def _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent(
@@ -643,7 +763,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_call(
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
-        vmap_method="sequential",
+        vmap_method="expand_dims",
     )
 
 
@@ -683,7 +803,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_fwd(
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
-        vmap_method="sequential",
+        vmap_method="expand_dims",
     )
     # the backward pass reruns the loop on the same arguments (nothing larger is kept)
     loop_args = (

@@ -573,3 +573,64 @@ def irfftn(xp, array, s, axes):
 
         return scipy.fft.irfftn(array, s=s, axes=axes, workers=usable_cores())
     return xp.fft.irfftn(array, s=s, axes=axes)
+
+
+def walker_axes(arguments, ranks) -> tuple[tuple[int, ...], list[bool], list]:
+    """The walker axes of a host callback's arguments under ``jax.vmap``
+    (``vmap_method="expand_dims"``: a batched argument gains leading axes, a shared one
+    leading axes of size 1). ``ranks``: each argument's rank for one walker.
+
+    Returns ``(lead, per_walker, arrays)``: the broadcast leading axes (``()`` outside
+    ``vmap``); for each argument whether it differs between walkers, and the argument
+    as one walker's array (shared) or with the walker axes flattened into one (per walker).
+    """
+    import numpy as np
+
+    arrays = [np.asarray(a) for a in arguments]
+    lead = np.broadcast_shapes(*(a.shape[: a.ndim - r] for a, r in zip(arrays, ranks)))
+    walkers = math.prod(lead)
+    per_walker, out = [], []
+    for a, r in zip(arrays, ranks):
+        own = a.shape[a.ndim - r :]
+        if math.prod(a.shape[: a.ndim - r]) == 1:
+            per_walker.append(False)
+            out.append(a.reshape(own))
+        else:
+            per_walker.append(True)
+            out.append(np.broadcast_to(a, (*lead, *own)).reshape((walkers, *own)))
+    return lead, per_walker, out
+
+
+_WALKER_POOL = None
+
+
+def for_each_walker(function, walkers: int) -> None:
+    """``function(k)`` for each walker ``k`` in ``range(walkers)``, the walkers spread over
+    Numba's thread count of persistent Python threads (in the calling thread when that is
+    one). For the host callbacks of a batch under ``jax.vmap``: ``function`` calls
+    single-threaded ``nogil`` Numba code (or LAPACK on one BLAS thread), so the threads run
+    in parallel. Not Numba's own parallel loop: called from the thread XLA runs a callback
+    on, a ``prange`` over the walkers took 1.6x the time it takes from the main thread
+    (measured at n = 1000, 2 walkers on 2 cores: 23 ms against 14 ms; these threads, 18 ms).
+    """
+    global _WALKER_POOL
+    import numba
+
+    threads = max(1, min(walkers, numba.get_num_threads()))
+    if threads == 1:
+        for k in range(walkers):
+            function(k)
+        return
+    if _WALKER_POOL is None or _WALKER_POOL._max_workers < threads:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _WALKER_POOL = ThreadPoolExecutor(
+            max_workers=max(threads, usable_cores()), thread_name_prefix="autojax-walkers"
+        )
+
+    def share(first: int) -> None:
+        for k in range(first, walkers, threads):
+            function(k)
+
+    for done in [_WALKER_POOL.submit(share, t) for t in range(threads)]:
+        done.result()
