@@ -677,12 +677,14 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
             ):
                 _result[_k] = np.nan
                 return
-            _result[_k] = _curvature_matrix_via_w_compact_conv_from_impl_numba_serial(
+            # the serial twin writes F straight into the walker's slice of the result
+            _curvature_matrix_via_w_compact_conv_from_impl_numba_serial(
                 _w_args[0],
                 _w_args[1],
                 pix_indexes_for_sub_slim_index[_k],
                 pix_weights_for_sub_slim_index[_k],
                 pixels,
+                _result[_k],
             )
 
         _runtime.for_each_walker(_one, _walkers)
