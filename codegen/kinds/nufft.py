@@ -46,10 +46,14 @@ is built: ducc0 reads ``A`` (or its column-swapped view) with the periodicity
 with the scales moved onto the targets (type 3), after one pass for ``A``'s extremes; a
 weight ``a + 1j * b`` whose ``b`` is ``a`` with ``real`` swapped for ``imag`` is one
 elementwise pass over the interleaved floats; weights are written in cache-sized chunks.
-On JAX it runs through ``jax.pure_callback`` (on the host; no derivative
-rule), which under ``auto`` is the CPU route; other platforms keep nufftax.
-Non-finite point coordinates never reach ducc0: a ValueError eagerly (NumPy), and under
-JAX they are replaced by 0 and the result is NaN.
+On JAX, where ducc0 alone is the plan (``auto`` on a CPU, or ``library="ducc0"``), the
+whole kernel is the NumPy code above (``<impl>_host``, the same template as the Numba and
+array-API backends): called directly on concrete arrays, and through one
+``jax.pure_callback`` under ``jax.jit`` (on the host; no derivative rule); with a GPU
+present (``lax.platform_dependent``) the CPU branch calls ducc0 through a callback on
+points built in JAX and other platforms keep nufftax.
+Non-finite point coordinates never reach ducc0: a ValueError eagerly, and under
+``jax.jit`` the result is NaN.
 """
 
 from __future__ import annotations
@@ -411,8 +415,16 @@ def _type3_view(k: Nufft, backend: str) -> dict:
 
 
 def view(k: Nufft, backend: str) -> dict:
-    if k.type3:
-        return _type3_view(k, backend)
+    out = _type3_view(k, backend) if k.type3 else _type1_view(k, backend)
+    if backend == "jax":
+        out["dynamic_args"] = [a for a in k.args if a not in out["jax_static"]]
+        # the ducc0 route runs the NumPy code of the other backends on the host
+        host = k.library in ("auto", "ducc0")
+        out["host_ducc0"] = {**k.base_view("xp"), **view(k, "xp")} if host else None
+    return out
+
+
+def _type1_view(k: Nufft, backend: str) -> dict:
     (i0, e0), (i1, e1) = k.index.items()
     kname, kext = k.reduce
     texts = [e0, e1, kext, k.weight, *k.points.values(), *k.offsets.values(), *k.lets.values()]

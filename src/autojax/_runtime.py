@@ -585,6 +585,54 @@ def ducc0_jax(kernel: str, coord, weights, targets, shape, forward: bool, eps: f
     return jax.pure_callback(host, result, *arrays, vmap_method="sequential")
 
 
+def jax_host_ducc0(kernel: str, library: str, eps: float, type3: bool, *arrays) -> bool:
+    """Whether a JAX NUFFT kernel runs ducc0 on the host (its plan is ducc0 alone: method
+    ``nufft`` on a CPU with ducc0 installed, or ``nufft_ducc0``) with the NumPy code of
+    the other backends; with ``arrays``, only when none is traced (then eagerly)."""
+    if any("Tracer" in type(a).__name__ for a in arrays):
+        return False
+    return jax_library_plan(kernel, library, eps, type3, True) == {"default": "ducc0"}
+
+
+def host_eager(function, *args):
+    """``function`` (a kernel's NumPy code) on concrete JAX arrays: NumPy views of them in,
+    its ValueErrors raised as they are, the result as a JAX array."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    args = [np.asarray(a) if isinstance(a, jax.Array) else a for a in args]
+    return jnp.asarray(function(*args))
+
+
+def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
+    """``function(**static, **dynamic)`` (a kernel's NumPy code) through
+    ``jax.pure_callback`` (traceable, vmappable one batch element at a time; no derivative
+    rule), returning ``shape`` of ``dtype``. A ValueError (points that are not finite or
+    too far apart: no error can be raised under ``jax.jit``) gives all NaN instead."""
+    import jax
+    import numpy as np
+
+    names = list(dynamic)
+
+    def host(*values):
+        kwargs = dict(static)
+        for name, value in zip(names, values):
+            value = np.asarray(value)
+            kwargs[name] = value[()] if value.ndim == 0 else value
+        try:
+            # under jax.jit the argument checks poison the result instead of raising, so
+            # invalid values (a zero noise) reach here: no warnings for them
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                out = function(**kwargs)
+        except ValueError:
+            return np.full(shape, np.nan, dtype=dtype)
+        return np.asarray(out, dtype=dtype)
+
+    result = jax.ShapeDtypeStruct(shape, np.dtype(dtype))
+    return jax.pure_callback(host, result, *dynamic.values(), vmap_method="sequential")
+
+
 def nufftax_type3_grid(eps: float, points, targets) -> tuple[int, int] | None:
     """nufftax's static 2-D type-3 grid from the half-widths of the coordinates.
 
