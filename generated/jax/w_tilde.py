@@ -305,13 +305,12 @@ def _w_compact_curvature_interferometer_nufft_from_impl_host(
         )
         _period, _flip = 2 * np.pi, (False, False)
     # the parts written in place, in chunks (temporaries stay small and in cache)
-    _c = np.empty((_total,), dtype=np.complex128)
-    _cr, _ci = _c.real, _c.imag
+    _c = np.zeros((_total,), dtype=np.complex128)  # real weights: the imaginary parts stay 0
+    _cr = _c.real
     for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
         k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
         _j = k
-        _cr[_j] = noise_map_real[k] ** (-2)
-        _ci[_j] = 0.0
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
@@ -378,7 +377,11 @@ def _w_compact_curvature_interferometer_nufft_from_impl_jit(
                 jnp.clip(_x - 2 * jnp.pi * jnp.floor((_x + jnp.pi) / (2 * jnp.pi)), -jnp.pi, jnp.pi)
                 for _x in (_x0, _x1)
             )
-        return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(1.0 / noise_map_real[k] ** 2, k.shape).astype(jnp.complex128),
+        )
 
     def _with_jax_finufft():
         import jax_finufft
@@ -570,13 +573,12 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host(
         )
         _period, _flip = 2 * np.pi, (False, False)
     # the parts written in place, in chunks (temporaries stay small and in cache)
-    _c = np.empty((_total,), dtype=np.complex128)
-    _cr, _ci = _c.real, _c.imag
+    _c = np.zeros((_total,), dtype=np.complex128)  # real weights: the imaginary parts stay 0
+    _cr = _c.real
     for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
         k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
         _j = k
-        _cr[_j] = noise_map_real[k] ** (-2)
-        _ci[_j] = 0.0
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
@@ -643,7 +645,11 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
                 jnp.clip(_x - 2 * jnp.pi * jnp.floor((_x + jnp.pi) / (2 * jnp.pi)), -jnp.pi, jnp.pi)
                 for _x in (_x0, _x1)
             )
-        return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(1.0 / noise_map_real[k] ** 2, k.shape).astype(jnp.complex128),
+        )
 
     def _with_jax_finufft():
         import jax_finufft
@@ -820,7 +826,11 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl_jit(
                 jnp.clip(_x - 2 * jnp.pi * jnp.floor((_x + jnp.pi) / (2 * jnp.pi)), -jnp.pi, jnp.pi)
                 for _x in (_x0, _x1)
             )
-        return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(1.0 / noise_map_real[k] ** 2, k.shape).astype(jnp.complex128),
+        )
 
     def _with_jax_finufft():
         import jax_finufft

@@ -321,13 +321,12 @@ def _w_compact_curvature_interferometer_nufft_from_impl_ducc0(
         )
         _period, _flip = 2 * np.pi, (False, False)
     # the parts written in place, in chunks (temporaries stay small and in cache)
-    _c = np.empty((_total,), dtype=np.complex128)
-    _cr, _ci = _c.real, _c.imag
+    _c = np.zeros((_total,), dtype=np.complex128)  # real weights: the imaginary parts stay 0
+    _cr = _c.real
     for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
         k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
         _j = k
-        _cr[_j] = noise_map_real[k] ** (-2)
-        _ci[_j] = 0.0
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
@@ -379,7 +378,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl_finufft(
     _x0 = np.clip(_x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _x1 = np.clip(_x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _c = np.ascontiguousarray(
-        np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
+        np.broadcast_to(1.0 / noise_map_real[k] ** 2, (_total,)), dtype=np.complex128
     )
     _f = finufft.nufft2d1(
         _x0,
@@ -506,13 +505,12 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
         )
         _period, _flip = 2 * np.pi, (False, False)
     # the parts written in place, in chunks (temporaries stay small and in cache)
-    _c = np.empty((_total,), dtype=np.complex128)
-    _cr, _ci = _c.real, _c.imag
+    _c = np.zeros((_total,), dtype=np.complex128)  # real weights: the imaginary parts stay 0
+    _cr = _c.real
     for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
         k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
         _j = k
-        _cr[_j] = noise_map_real[k] ** (-2)
-        _ci[_j] = 0.0
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
@@ -629,7 +627,7 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl(
     _x0 = np.clip(_x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _x1 = np.clip(_x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _c = np.ascontiguousarray(
-        np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
+        np.broadcast_to(1.0 / noise_map_real[k] ** 2, (_total,)), dtype=np.complex128
     )
     _f = finufft.nufft2d1(
         _x0,

@@ -606,16 +606,22 @@ def host_eager(function, *args):
 
 
 def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
-    """``function(**static, **dynamic)`` (a kernel's NumPy code) through
-    ``jax.pure_callback`` (traceable, vmappable one batch element at a time; no derivative
-    rule), returning ``shape`` of ``dtype``. A ValueError (points that are not finite or
-    too far apart: no error can be raised under ``jax.jit``) gives all NaN instead."""
+    """``function(**static, **dynamic)`` (a kernel's NumPy code) as one host callback
+    under ``jax.jit`` (vmappable one batch element at a time; no derivative rule),
+    returning ``shape`` of ``dtype``. A ValueError (points that are not finite or too far
+    apart: no error can be raised under ``jax.jit``) gives all NaN instead.
+
+    On the CPU through ``jax.experimental.buffer_callback``: the inputs are the arrays' own
+    buffers (``jax.pure_callback`` hands over copies: 9 ms for the 16 MB of uv at K = 1e6,
+    measured) and the result is written into the output buffer; elsewhere, or where JAX
+    lacks it, ``jax.pure_callback``.
+    """
     import jax
     import numpy as np
 
     names = list(dynamic)
 
-    def host(*values):
+    def run(values):
         kwargs = dict(static)
         for name, value in zip(names, values):
             value = np.asarray(value)
@@ -624,13 +630,25 @@ def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
             # under jax.jit the argument checks poison the result instead of raising, so
             # invalid values (a zero noise) reach here: no warnings for them
             with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-                out = function(**kwargs)
+                return np.asarray(function(**kwargs), dtype=dtype)
         except ValueError:
             return np.full(shape, np.nan, dtype=dtype)
-        return np.asarray(out, dtype=dtype)
 
     result = jax.ShapeDtypeStruct(shape, np.dtype(dtype))
-    return jax.pure_callback(host, result, *dynamic.values(), vmap_method="sequential")
+    buffer_callback = None
+    if not jax_on_gpu():
+        try:
+            from jax.experimental.buffer_callback import buffer_callback
+        except ImportError:  # an older JAX
+            pass
+    if buffer_callback is None:
+        host = lambda *values: run(values)  # noqa: E731
+        return jax.pure_callback(host, result, *dynamic.values(), vmap_method="sequential")
+
+    def into(ctx, out, *values):
+        np.asarray(out)[...] = run(values)
+
+    return buffer_callback(into, result, vmap_method="sequential")(*dynamic.values())
 
 
 def nufftax_type3_grid(eps: float, points, targets) -> tuple[int, int] | None:
