@@ -901,3 +901,23 @@ def test_nufft_view_finds_scaled_columns_and_interleaved_weights():
     assert weight["arrays"] == ["visibilities", "noise_map"]
     assert weight["expr"] == "_iv_visibilities[_j] / _iv_noise_map[_j] ** 2"
     assert _interleaved_weight(kernels[DUCC0], "xp") is None  # a real weight
+
+
+@needs_ducc0
+def test_results_do_not_share_the_kept_buffers(jax_backend):
+    """The weights and the library output live in per-thread buffers kept between calls;
+    a result is a copy, untouched by the next call (NumPy and the JAX host route)."""
+    noise, uv = _data(60, seed=21)
+    args = _dirty_data(5, 60, seed=22)
+    for module in (nb, ax, jax_backend):
+        first = np.array(getattr(module, DUCC0)(4, noise, uv, PIXEL_SCALE), copy=True)
+        kept = getattr(module, DUCC0)(4, noise, uv, PIXEL_SCALE)
+        getattr(module, DUCC0)(4, noise * 3.0, uv[::-1].copy(), PIXEL_SCALE)
+        np.testing.assert_array_equal(np.asarray(kept), first)
+        dirty = getattr(module, DIRTY_DUCC0)(*args)
+        want = np.array(dirty, copy=True)
+        getattr(module, DIRTY_DUCC0)(args[0] * 2.0, *args[1:])
+        np.testing.assert_array_equal(np.asarray(dirty), want)
+    big = _runtime.nufft_buffer("weights", (3,))
+    assert big.shape == (3,) and big.dtype == np.complex128
+    assert np.shares_memory(big, _runtime.nufft_buffer("weights", (2,)))

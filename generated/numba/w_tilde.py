@@ -295,26 +295,28 @@ def _w_compact_curvature_interferometer_nufft_from_impl_ducc0(
         )
         _period, _flip = 2 * np.pi, (False, False)
     # the parts written in place, in chunks (temporaries stay small and in cache)
-    _c = np.zeros((_total,), dtype=np.complex128)  # real weights: the imaginary parts stay 0
-    _cr = _c.real
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cr, _ci = _c.real, _c.imag
     for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
         k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
         _j = k
         _cr[_j] = 1.0 / noise_map_real[k] ** 2
+        _ci[_j] = 0.0
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, (2 * _half0 + 1) * (2 * _half1 + 1)),
-        out=np.empty((2 * _half0 + 1, 2 * _half1 + 1), dtype=np.complex128),
+        out=_runtime.nufft_buffer("out", (2 * _half0 + 1, 2 * _half1 + 1)),
         periodicity=_period,
     )
     _f = _f[
         _runtime.mode_slice(_lo0, _half0, N, _flip[0]),
         _runtime.mode_slice(_lo1, _half1, 2 * N - 1, _flip[1]),
     ]
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 def _w_compact_curvature_interferometer_nufft_from_impl_finufft(
@@ -459,26 +461,28 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
         )
         _period, _flip = 2 * np.pi, (False, False)
     # the parts written in place, in chunks (temporaries stay small and in cache)
-    _c = np.zeros((_total,), dtype=np.complex128)  # real weights: the imaginary parts stay 0
-    _cr = _c.real
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cr, _ci = _c.real, _c.imag
     for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
         k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
         _j = k
         _cr[_j] = 1.0 / noise_map_real[k] ** 2
+        _ci[_j] = 0.0
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, (2 * _half0 + 1) * (2 * _half1 + 1)),
-        out=np.empty((2 * _half0 + 1, 2 * _half1 + 1), dtype=np.complex128),
+        out=_runtime.nufft_buffer("out", (2 * _half0 + 1, 2 * _half1 + 1)),
         periodicity=_period,
     )
     _f = _f[
         _runtime.mode_slice(_lo0, _half0, N, _flip[0]),
         _runtime.mode_slice(_lo1, _half1, 2 * N - 1, _flip[1]),
     ]
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 @validated(
@@ -957,7 +961,7 @@ def _dirty_image_nufft_from_impl_ducc0(
     # chunks (temporaries stay small and in cache)
     _iv_visibilities = _runtime.interleaved(visibilities)
     _iv_noise_map = _runtime.interleaved(noise_map)
-    _c = np.empty((_total,), dtype=np.complex128)
+    _c = _runtime.nufft_buffer("weights", (_total,))
     _cv = _c.view(np.float64)
     for _start in range(0, 2 * _total, _runtime.WEIGHT_CHUNK):
         _j = slice(_start, _start + _runtime.WEIGHT_CHUNK)
@@ -969,9 +973,10 @@ def _dirty_image_nufft_from_impl_ducc0(
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, _count),
-        points_out=np.empty((_count,), dtype=np.complex128),
+        points_out=_runtime.nufft_buffer("out", (_count,)),
     )
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 def _dirty_image_nufft_from_impl_finufft(
@@ -1130,7 +1135,7 @@ def _dirty_image_nufft_ducc0_from_impl(
     # chunks (temporaries stay small and in cache)
     _iv_visibilities = _runtime.interleaved(visibilities)
     _iv_noise_map = _runtime.interleaved(noise_map)
-    _c = np.empty((_total,), dtype=np.complex128)
+    _c = _runtime.nufft_buffer("weights", (_total,))
     _cv = _c.view(np.float64)
     for _start in range(0, 2 * _total, _runtime.WEIGHT_CHUNK):
         _j = slice(_start, _start + _runtime.WEIGHT_CHUNK)
@@ -1142,9 +1147,10 @@ def _dirty_image_nufft_ducc0_from_impl(
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, _count),
-        points_out=np.empty((_count,), dtype=np.complex128),
+        points_out=_runtime.nufft_buffer("out", (_count,)),
     )
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 @validated(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
 from typing import Any, NamedTuple
 
 from ._linalg import _is_numpy
@@ -321,6 +322,34 @@ def refuse_big_type3_grid(kernel: str, scaled: ScaledPoints, targets) -> None:
         float(np.max(x) / 2 - np.min(x) / 2) * abs(s) for x, s in zip(scaled.coord.T, scaled.scales)
     ]
     _refuse_grid(kernel, size(exact))
+
+
+#: the largest weights buffer (bytes) a thread keeps between NumPy NUFFT calls
+#: (AUTOJAX_NUFFT_KEEP_BYTES; 128 MiB: K up to 8.4e6 complex weights)
+NUFFT_KEEP_BYTES = int(os.environ.get("AUTOJAX_NUFFT_KEEP_BYTES", 2**27))
+_kept = threading.local()
+
+
+def nufft_buffer(role: str, shape):
+    """A complex128 array of ``shape`` for a NUFFT's weights or library output (``role``),
+    every entry to be overwritten, never returned to the caller.
+
+    The calling thread keeps one buffer per role (the largest asked for, up to
+    :data:`NUFFT_KEEP_BYTES`) and hands out a view of its first entries: fresh K-sized
+    arrays per call cost their page faults every call, and with them ducc0's own buffers
+    fault too (measured at K = 1e6, one kernel called repeatedly as a loop over datasets
+    does: about 6,000 faults and 5-10 ms per call). Larger arrays are allocated per call.
+    """
+    import numpy as np
+
+    total = math.prod(shape)
+    if 16 * total > NUFFT_KEEP_BYTES:
+        return np.empty(shape, dtype=np.complex128)
+    kept = getattr(_kept, role, None)
+    if kept is None or kept.shape[0] < total:
+        kept = np.empty((total,), dtype=np.complex128)
+        setattr(_kept, role, kept)
+    return kept[:total].reshape(shape)
 
 
 #: elements per chunk of the NumPy NUFFT templates' weight pass: its temporaries stay in
