@@ -71,7 +71,7 @@ modes ``n - (N-1)`` and ``m``. O(K + N**2 log N) instead of O(K N**2). The defau
         lets=PIXEL_PHASE,
         index={"m": "N", "n": "2 * N - 1"},
         reduce=("k", "K"),
-        weight="noise_map_real[k] ** -2",
+        weight="1.0 / noise_map_real[k] ** 2",  # NumPy squares fast; its pow(x, -2) is slow
         points={"m": "-d * uv_wavelengths[k, 1]", "n": "d * uv_wavelengths[k, 0]"},
         modes={"m": "m", "n": "n - (N - 1)"},
         part="real",

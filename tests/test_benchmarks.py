@@ -116,3 +116,16 @@ def test_report_ratios_tables_and_plots(tmp_path):
     report.main([str(run), str(gpu), "--out", str(tmp_path / "out"), "--quiet", "--no-plots"])
     both = (tmp_path / "out" / "cpu-x+gpu-x.md").read_text()
     assert "| jax compact | 2 ms | 100 µs | 20x faster |" in both, both
+
+
+def test_nufft_overhead_checks_and_times_every_row(capsys):
+    """benchmarks.nufft_overhead on the tiny problem: every row checked against the bare
+    ducc0 call (and it against direct sums), then one table row per call with its ratio."""
+    pytest.importorskip("ducc0")
+    from benchmarks import nufft_overhead
+
+    nufft_overhead.main(["--preset", "tiny", "--rounds", "1", "--backends", "numba,xp"])
+    table = capsys.readouterr().out
+    for row in ("ducc0 nu2u (bare)", "ducc0 nu2nu (bare)", "numba compact form", "xp dirty image"):
+        assert f"| {row}" in table
+    assert "| ducc0 nu2u (bare)            |" in table and "1.00 |" in table

@@ -842,3 +842,82 @@ def test_non_finite_coordinates_never_reach_ducc0(jax_backend):
     jitted = jax.jit(getattr(jax_backend, DIRTY_DUCC0), static_argnames="eps")
     got = jitted(vis, noise_c, uv_d, grid, eps=2e-14)
     assert np.all(np.isnan(np.asarray(got)))
+
+
+def test_mode_slice_reads_modes_forward_and_reversed():
+    """A centred axis holds modes -half..half at half + mode; a flipped axis (negative
+    scale) holds mode m at half - m."""
+    half, axis = 4, np.arange(-4, 5)
+    for lo, extent in ((0, 5), (-4, 9), (-2, 3), (1, 4)):
+        want = np.arange(lo, lo + extent)
+        np.testing.assert_array_equal(axis[_runtime.mode_slice(lo, half, extent, False)], want)
+        np.testing.assert_array_equal(-axis[_runtime.mode_slice(lo, half, extent, True)], want)
+
+
+def test_ducc0_scaled_points_checks_and_falls_back():
+    """Scaled columns go to ducc0 as a view; a zero or non-finite scale, or another dtype,
+    falls back (None); a non-finite entry or an overflowing scaled point is a ValueError."""
+    uv = np.array([[1.0, -3.0], [2.0, 5.0]])
+    got = _runtime.ducc0_scaled_points("k", uv, True, (-0.5, 2.0))
+    assert np.shares_memory(got.coord, uv)
+    np.testing.assert_array_equal(got.coord, uv[:, ::-1])
+    np.testing.assert_allclose(got.period, (4 * np.pi, np.pi))
+    assert got.flip == (True, False)
+    assert got.halves[0] >= 0.5 * 1.0 and got.halves[1] >= 2.0 * 0.5  # bounds of the extents
+    assert _runtime.ducc0_scaled_points("k", uv, False, (0.0, 1.0)) is None
+    assert _runtime.ducc0_scaled_points("k", uv, False, (np.inf, 1.0)) is None
+    assert _runtime.ducc0_scaled_points("k", uv.astype(np.float32), False, (1.0, 1.0)) is None
+    for bad, scale in ((np.nan, 1.0), (1e300, 1e10)):
+        wrong = uv.copy()
+        wrong[1, 0] = bad
+        with pytest.raises(ValueError, match="k: a NUFFT point coordinate is not finite"):
+            _runtime.ducc0_scaled_points("k", wrong, False, (scale, 1.0))
+
+
+def test_type3_grid_bound_falls_back_to_the_exact_extents(monkeypatch):
+    """The grid check bounds each axis by the whole array's extremes; only when that bound
+    is over the limit are the per-axis extents computed, and only they can refuse."""
+    coord = np.array([[-1000.0, 0.0], [1000.0, 1.0]])  # wide in u, narrow in v
+    scaled = _runtime.ducc0_scaled_points("k", coord, False, (1.0, 1.0))
+    targets = np.array([[0.0, -1000.0], [1.0, 1000.0]])  # narrow in x, wide in y
+    monkeypatch.setattr(_runtime, "NUFFT_MAX_GRID", 10**6)  # bound ~8.5e8, exact ~4.5e5
+    _runtime.refuse_big_type3_grid("k", scaled, targets)
+    with pytest.raises(ValueError, match="k: the extents of uv_wavelengths"):
+        _runtime.refuse_big_type3_grid("k", scaled, targets[:, ::-1] * 1e3)
+
+
+def test_nufft_view_finds_scaled_columns_and_interleaved_weights():
+    """The generator hands ducc0 the (K, 2) array itself when the points are scaled
+    columns of it, and writes a weight whose parts differ only by real/imag as one pass."""
+    from codegen.kinds.nufft import _interleaved_weight, _scaled_points
+    from codegen.load import load_specs
+
+    kernels = {k.name: k for s in load_specs() for k in s.kernels}
+    compact = _scaled_points(kernels[DUCC0], "xp")
+    assert compact == {"array": "uv_wavelengths", "swap": True, "scales": ["-d", "d"]}
+    dirty = _scaled_points(kernels[DIRTY_DUCC0], "xp")
+    assert dirty["swap"] is False and dirty["scales"] == ["2 * xp.pi", "2 * xp.pi"]
+    weight = _interleaved_weight(kernels[DIRTY_DUCC0], "xp")
+    assert weight["arrays"] == ["visibilities", "noise_map"]
+    assert weight["expr"] == "_iv_visibilities[_j] / _iv_noise_map[_j] ** 2"
+    assert _interleaved_weight(kernels[DUCC0], "xp") is None  # a real weight
+
+
+@needs_ducc0
+def test_results_do_not_share_the_kept_buffers(jax_backend):
+    """The weights and the library output live in per-thread buffers kept between calls;
+    a result is a copy, untouched by the next call (NumPy and the JAX host route)."""
+    noise, uv = _data(60, seed=21)
+    args = _dirty_data(5, 60, seed=22)
+    for module in (nb, ax, jax_backend):
+        first = np.array(getattr(module, DUCC0)(4, noise, uv, PIXEL_SCALE), copy=True)
+        kept = getattr(module, DUCC0)(4, noise, uv, PIXEL_SCALE)
+        getattr(module, DUCC0)(4, noise * 3.0, uv[::-1].copy(), PIXEL_SCALE)
+        np.testing.assert_array_equal(np.asarray(kept), first)
+        dirty = getattr(module, DIRTY_DUCC0)(*args)
+        want = np.array(dirty, copy=True)
+        getattr(module, DIRTY_DUCC0)(args[0] * 2.0, *args[1:])
+        np.testing.assert_array_equal(np.asarray(dirty), want)
+    big = _runtime.nufft_buffer("weights", (3,))
+    assert big.shape == (3,) and big.dtype == np.complex128
+    assert np.shares_memory(big, _runtime.nufft_buffer("weights", (2,)))

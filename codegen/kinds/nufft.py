@@ -39,10 +39,21 @@ ducc0 (``ducc0.nufft.nu2u`` for type 1, ``ducc0.nufft.experimental.nu2nu`` for t
 called with one (K, 2) coordinate array, a preallocated output and an explicit thread
 count; it accepts ``eps`` down to 7.2e-15 (type 1) and 1.44e-14 (type 3) only, so
 ``auto`` falls back to FINUFFT below that and an explicit ``ducc0`` raises a ValueError
-naming ``eps``. On JAX it runs through ``jax.pure_callback`` (on the host; no derivative
-rule), which under ``auto`` is the CPU route; other platforms keep nufftax.
-Non-finite point coordinates never reach ducc0: a ValueError eagerly (NumPy), and under
-JAX they are replaced by 0 and the result is NaN.
+naming ``eps``. When the two points are scaled columns of one float (K, 2) array
+(``s_a * A[k, j_a]``, as the compact form's and the dirty image's are), no coordinate array
+is built: ducc0 reads ``A`` (or its column-swapped view) with the periodicity
+``2 pi / |s_a|`` per axis (type 1; a negative scale reads that axis's modes reversed) or
+with the scales moved onto the targets (type 3), after one pass for ``A``'s extremes; a
+weight ``a + 1j * b`` whose ``b`` is ``a`` with ``real`` swapped for ``imag`` is one
+elementwise pass over the interleaved floats; weights are written in cache-sized chunks.
+On JAX, where ducc0 alone is the plan (``auto`` on a CPU, or ``library="ducc0"``), the
+whole kernel is the NumPy code above (``<impl>_host``, the same template as the Numba and
+array-API backends): called directly on concrete arrays, and through one
+``jax.pure_callback`` under ``jax.jit`` (on the host; no derivative rule); with a GPU
+present (``lax.platform_dependent``) the CPU branch calls ducc0 through a callback on
+points built in JAX and other platforms keep nufftax.
+Non-finite point coordinates never reach ducc0: a ValueError eagerly, and under
+``jax.jit`` the result is NaN.
 """
 
 from __future__ import annotations
@@ -51,7 +62,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .. import expr as ex
-from ..expr import read_names
+from ..expr import called_names, read_names
 from ..model import Kernel
 
 PARTS = {"real": "real", "imag": "imag", "complex": None}
@@ -244,6 +255,133 @@ def _weight_parts(text: str, lowering: str) -> tuple[str, str] | None:
     return None
 
 
+def _interleaved_weight(k: Nufft, lowering: str) -> dict | None:
+    """When the weight reads ``a + 1j * b`` with ``b`` the text of ``a`` with ``real``
+    swapped for ``imag``, ``a`` taking ``real`` of complex (K,) arrays at ``k`` only (and
+    scalars): ``{"arrays": [...], "expr": a lowered over chunks "_iv_<array>[_j]" of
+    their interleaved float views}``, so that the NumPy templates compute both parts in
+    one elementwise pass over 2K floats; None otherwise."""
+    kname, kext = k.reduce
+    node = ast.parse(k.weight, mode="eval").body
+    if not (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Add)
+        and isinstance(node.right, ast.BinOp)
+        and isinstance(node.right.op, ast.Mult)
+        and isinstance(node.right.left, ast.Constant)
+        and node.right.left.value == 1j
+    ):
+        return None
+    real, imag = node.left, node.right.right
+    called = called_names(real)
+    if "imag" in called or "real" not in called:
+        return None
+    swapped = ast.parse(ast.unparse(real), mode="eval").body
+    for call in ast.walk(swapped):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+            call.func.id = "imag" if call.func.id == "real" else call.func.id
+    if ast.dump(swapped) != ast.dump(imag):
+        return None
+    arrays: list[str] = []
+
+    class _Views(ast.NodeTransformer):
+        def visit_Call(self, call):
+            target = call.args[0] if len(call.args) == 1 else None
+            if (
+                isinstance(call.func, ast.Name)
+                and call.func.id == "real"
+                and isinstance(target, ast.Subscript)
+                and isinstance(target.value, ast.Name)
+                and isinstance(target.slice, ast.Name)
+                and target.slice.id == kname
+            ):
+                decl = k.decls.get(target.value.id)
+                if (
+                    decl is not None
+                    and decl.dtype == "c16"
+                    and [str(x) for x in decl.shape] == [kext]
+                ):
+                    arrays.append(target.value.id)
+                    view = ast.Name(f"_iv_{target.value.id}", ast.Load())
+                    return ast.Subscript(view, ast.Name("_j", ast.Load()), ast.Load())
+            return self.generic_visit(call)
+
+    viewed = _Views().visit(ast.parse(ast.unparse(real), mode="eval").body)
+    if not arrays or kname in read_names(viewed) or "real" in called_names(viewed):
+        return None
+    return {"arrays": list(dict.fromkeys(arrays)), "expr": ex.lower(ast.unparse(viewed), lowering)}
+
+
+def _scaled_column(node: ast.expr, kname: str):
+    """``(array, column, scale)`` when ``node`` reads ``s * A[k, j]`` (``A[k, j] * s``,
+    ``A[k, j] / s``, ``-A[k, j]``, ``A[k, j]``; ``s`` free of ``k``, ``j`` an int
+    constant), ``scale`` the source text of ``s`` ("1.0" when none); None otherwise."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        index = node.slice
+        if (
+            isinstance(index, ast.Tuple)
+            and len(index.elts) == 2
+            and isinstance(index.elts[0], ast.Name)
+            and index.elts[0].id == kname
+            and isinstance(index.elts[1], ast.Constant)
+            and type(index.elts[1].value) is int
+        ):
+            return node.value.id, index.elts[1].value, "1.0"
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _scaled_column(node.operand, kname)
+        return inner and (inner[0], inner[1], _times("-1.0", inner[2]))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+        free = lambda n: kname not in read_names(n)  # noqa: E731
+        if isinstance(node.op, ast.Mult) and free(node.left):
+            inner, scale = _scaled_column(node.right, kname), ast.unparse(node.left)
+        elif free(node.right):
+            inner, scale = _scaled_column(node.left, kname), ast.unparse(node.right)
+            scale = f"1.0 / ({scale})" if isinstance(node.op, ast.Div) else scale
+        else:
+            return None
+        return inner and (inner[0], inner[1], _times(scale, inner[2]))
+    return None
+
+
+def _times(left: str, right: str) -> str:
+    """``left * right`` as source text, a factor "1.0" left out."""
+    if right == "1.0":
+        return left
+    return right if left == "1.0" else f"({left}) * ({right})"
+
+
+def _scaled_points(k: Nufft, lowering: str) -> dict | None:
+    """When the two point coordinates are scaled columns of one float (K, 2) array ``A``
+    (``x_a(k) = s_a * A[k, j_a]``, the ``j_a`` 0 and 1 in either order), what the ducc0
+    template needs to hand ducc0 ``A`` itself (or its column-swapped view) instead of
+    building a (K, 2) coordinate array: ``{"array": A, "swap": bool, "scales": [lowered
+    s_0, lowered s_1]}``. A type 1 then gives ducc0 the periodicity ``2 pi / |s_a|`` per
+    axis (reversing the modes of an axis whose scale is negative); a type 3 moves the
+    scales onto the targets. None when the points have another form."""
+    kname, kext = k.reduce
+    found = [_scaled_column(k.parse_expr("points", text), kname) for text in k.points.values()]
+    if any(f is None for f in found) or len({f[0] for f in found}) != 1:
+        return None
+    array = found[0][0]
+    decl = k.decls.get(array)
+    columns = [f[1] for f in found]
+    if (
+        decl is None
+        or decl.dtype != "f8"
+        or len(decl.shape or ()) != 2
+        or str(decl.shape[0]) != kext
+        or str(decl.shape[1]) != "2"
+        or sorted(columns) != [0, 1]
+    ):
+        return None
+    return {
+        "array": array,
+        "swap": columns == [1, 0],
+        "scales": [ex.lower(f[2], lowering) for f in found],
+    }
+
+
 def _type3_view(k: Nufft, backend: str) -> dict:
     ((idx, extent),) = k.index.items()
     kname, kext = k.reduce
@@ -271,12 +409,22 @@ def _type3_view(k: Nufft, backend: str) -> dict:
         "forward": k.sign < 0,
         "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
         "weight_parts": _weight_parts(k.weight, lowering),
+        "scaled": _scaled_points(k, lowering),
+        "interleaved": _interleaved_weight(k, lowering),
     }
 
 
 def view(k: Nufft, backend: str) -> dict:
-    if k.type3:
-        return _type3_view(k, backend)
+    out = _type3_view(k, backend) if k.type3 else _type1_view(k, backend)
+    if backend == "jax":
+        out["dynamic_args"] = [a for a in k.args if a not in out["jax_static"]]
+        # the ducc0 route runs the NumPy code of the other backends on the host
+        host = k.library in ("auto", "ducc0")
+        out["host_ducc0"] = {**k.base_view("xp"), **view(k, "xp")} if host else None
+    return out
+
+
+def _type1_view(k: Nufft, backend: str) -> dict:
     (i0, e0), (i1, e1) = k.index.items()
     kname, kext = k.reduce
     texts = [e0, e1, kext, k.weight, *k.points.values(), *k.offsets.values(), *k.lets.values()]
@@ -303,4 +451,6 @@ def view(k: Nufft, backend: str) -> dict:
         "forward": k.sign < 0,
         "k_slice": _only_subscripts([k.weight, *k.points.values()], kname),
         "weight_parts": _weight_parts(k.weight, lowering),
+        "scaled": _scaled_points(k, lowering),
+        "interleaved": _interleaved_weight(k, lowering),
     }

@@ -261,6 +261,74 @@ def w_compact_curvature_interferometer_exact_from(
     )
 
 
+def _w_compact_curvature_interferometer_nufft_from_impl_host(
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps=1e-14
+):
+    # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
+    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    import numpy as np
+
+    xp = np  # NumPy arrays only here
+
+    try:
+        import ducc0
+    except ImportError as _exc:
+        raise ImportError(
+            "w_compact_curvature_interferometer_nufft_from: this NUFFT needs ducc0, part of the optional 'nufft' extra: "
+            f"{_runtime.NUFFT_EXTRA} (ducc0 does not import: {_exc})"
+        ) from _exc
+    N = grid_size
+    K = noise_map_real.shape[0]
+    d = 2 * xp.pi * pixel_scale * xp.pi / 648000
+    _eps = _runtime.ducc0_eps("w_compact_curvature_interferometer_nufft_from", eps, False, True)
+    _total = K
+    _lo0 = 0
+    _half0 = max(abs(_lo0), abs(_lo0 + (N) - 1))
+    _lo1 = -(N - 1)
+    _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
+    if _total == 0:
+        return np.zeros((N, 2 * N - 1), dtype=np.float64)
+    k = slice(None)
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is, with
+    # the period 2 pi / |scale| per axis (an axis with a negative scale read reversed)
+    _scaled = _runtime.ducc0_scaled_points(
+        "w_compact_curvature_interferometer_nufft_from", uv_wavelengths, True, (-d, d)
+    )
+    if _scaled is not None:
+        _coord, _period, _flip = _scaled.coord, _scaled.period, _scaled.flip
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = -d * uv_wavelengths[k, 1]
+        _coord[:, 1] = d * uv_wavelengths[k, 0]
+        _coord = _runtime.ducc0_coordinates(
+            "w_compact_curvature_interferometer_nufft_from", _coord, True
+        )
+        _period, _flip = 2 * np.pi, (False, False)
+    # the parts written in place, in chunks (temporaries stay small and in cache)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cr, _ci = _c.real, _c.imag
+    for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
+        k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _j = k
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
+        _ci[_j] = 0.0
+    _f = ducc0.nufft.nu2u(
+        points=_c,
+        coord=_coord,
+        forward=False,
+        epsilon=_eps,
+        nthreads=_runtime.ducc0_threads(_total, (2 * _half0 + 1) * (2 * _half1 + 1)),
+        out=_runtime.nufft_buffer("out", (2 * _half0 + 1, 2 * _half1 + 1)),
+        periodicity=_period,
+    )
+    _f = _f[
+        _runtime.mode_slice(_lo0, _half0, N, _flip[0]),
+        _runtime.mode_slice(_lo1, _half1, 2 * N - 1, _flip[1]),
+    ]
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
+
+
 @partial(jax.jit, static_argnames=["grid_size", "eps"])
 def _w_compact_curvature_interferometer_nufft_from_impl_jit(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
@@ -274,6 +342,24 @@ def _w_compact_curvature_interferometer_nufft_from_impl_jit(
     _lo1 = -(N - 1)
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
+    if _total and _runtime.jax_host_ducc0(
+        "w_compact_curvature_interferometer_nufft_from", "auto", eps, False
+    ):
+        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
+        return _runtime.host_callback(
+            _w_compact_curvature_interferometer_nufft_from_impl_host,
+            (N, 2 * N - 1),
+            "float64",
+            {
+                "grid_size": grid_size,
+                "eps": eps,
+            },
+            {
+                "noise_map_real": noise_map_real,
+                "uv_wavelengths": uv_wavelengths,
+                "pixel_scale": pixel_scale,
+            },
+        )
 
     def _raw_points(k):
         # the points of the visibilities k (an index array), as computed (maybe not finite)
@@ -293,7 +379,11 @@ def _w_compact_curvature_interferometer_nufft_from_impl_jit(
                 jnp.clip(_x - 2 * jnp.pi * jnp.floor((_x + jnp.pi) / (2 * jnp.pi)), -jnp.pi, jnp.pi)
                 for _x in (_x0, _x1)
             )
-        return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(1.0 / noise_map_real[k] ** 2, k.shape).astype(jnp.complex128),
+        )
 
     def _with_jax_finufft():
         import jax_finufft
@@ -354,6 +444,24 @@ def _w_compact_curvature_interferometer_nufft_from_impl_jit(
 def _w_compact_curvature_interferometer_nufft_from_impl(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
 ):
+    if _runtime.jax_host_ducc0(
+        "w_compact_curvature_interferometer_nufft_from",
+        "auto",
+        eps,
+        False,
+        noise_map_real,
+        uv_wavelengths,
+        pixel_scale,
+    ):
+        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
+        return _runtime.host_eager(
+            _w_compact_curvature_interferometer_nufft_from_impl_host,
+            grid_size,
+            noise_map_real,
+            uv_wavelengths,
+            pixel_scale,
+            eps,
+        )
     # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
     # input): a ValueError before any library sees them; traced ones are replaced by 0 and
     # the result poisoned in the jitted part
@@ -421,6 +529,76 @@ def w_compact_curvature_interferometer_nufft_from(
     )
 
 
+def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host(
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps=1e-14
+):
+    # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
+    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    import numpy as np
+
+    xp = np  # NumPy arrays only here
+
+    try:
+        import ducc0
+    except ImportError as _exc:
+        raise ImportError(
+            "w_compact_curvature_interferometer_nufft_ducc0_from: this NUFFT needs ducc0, part of the optional 'nufft' extra: "
+            f"{_runtime.NUFFT_EXTRA} (ducc0 does not import: {_exc})"
+        ) from _exc
+    N = grid_size
+    K = noise_map_real.shape[0]
+    d = 2 * xp.pi * pixel_scale * xp.pi / 648000
+    _eps = _runtime.ducc0_eps(
+        "w_compact_curvature_interferometer_nufft_ducc0_from", eps, False, False
+    )
+    _total = K
+    _lo0 = 0
+    _half0 = max(abs(_lo0), abs(_lo0 + (N) - 1))
+    _lo1 = -(N - 1)
+    _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
+    if _total == 0:
+        return np.zeros((N, 2 * N - 1), dtype=np.float64)
+    k = slice(None)
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is, with
+    # the period 2 pi / |scale| per axis (an axis with a negative scale read reversed)
+    _scaled = _runtime.ducc0_scaled_points(
+        "w_compact_curvature_interferometer_nufft_ducc0_from", uv_wavelengths, True, (-d, d)
+    )
+    if _scaled is not None:
+        _coord, _period, _flip = _scaled.coord, _scaled.period, _scaled.flip
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = -d * uv_wavelengths[k, 1]
+        _coord[:, 1] = d * uv_wavelengths[k, 0]
+        _coord = _runtime.ducc0_coordinates(
+            "w_compact_curvature_interferometer_nufft_ducc0_from", _coord, True
+        )
+        _period, _flip = 2 * np.pi, (False, False)
+    # the parts written in place, in chunks (temporaries stay small and in cache)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cr, _ci = _c.real, _c.imag
+    for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
+        k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _j = k
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
+        _ci[_j] = 0.0
+    _f = ducc0.nufft.nu2u(
+        points=_c,
+        coord=_coord,
+        forward=False,
+        epsilon=_eps,
+        nthreads=_runtime.ducc0_threads(_total, (2 * _half0 + 1) * (2 * _half1 + 1)),
+        out=_runtime.nufft_buffer("out", (2 * _half0 + 1, 2 * _half1 + 1)),
+        periodicity=_period,
+    )
+    _f = _f[
+        _runtime.mode_slice(_lo0, _half0, N, _flip[0]),
+        _runtime.mode_slice(_lo1, _half1, 2 * N - 1, _flip[1]),
+    ]
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
+
+
 @partial(jax.jit, static_argnames=["grid_size", "eps"])
 def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
@@ -434,6 +612,24 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
     _lo1 = -(N - 1)
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
+    if _total and _runtime.jax_host_ducc0(
+        "w_compact_curvature_interferometer_nufft_ducc0_from", "ducc0", eps, False
+    ):
+        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
+        return _runtime.host_callback(
+            _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host,
+            (N, 2 * N - 1),
+            "float64",
+            {
+                "grid_size": grid_size,
+                "eps": eps,
+            },
+            {
+                "noise_map_real": noise_map_real,
+                "uv_wavelengths": uv_wavelengths,
+                "pixel_scale": pixel_scale,
+            },
+        )
 
     def _raw_points(k):
         # the points of the visibilities k (an index array), as computed (maybe not finite)
@@ -453,7 +649,11 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
                 jnp.clip(_x - 2 * jnp.pi * jnp.floor((_x + jnp.pi) / (2 * jnp.pi)), -jnp.pi, jnp.pi)
                 for _x in (_x0, _x1)
             )
-        return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(1.0 / noise_map_real[k] ** 2, k.shape).astype(jnp.complex128),
+        )
 
     def _with_jax_finufft():
         import jax_finufft
@@ -514,6 +714,24 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
 def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
 ):
+    if _runtime.jax_host_ducc0(
+        "w_compact_curvature_interferometer_nufft_ducc0_from",
+        "ducc0",
+        eps,
+        False,
+        noise_map_real,
+        uv_wavelengths,
+        pixel_scale,
+    ):
+        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
+        return _runtime.host_eager(
+            _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host,
+            grid_size,
+            noise_map_real,
+            uv_wavelengths,
+            pixel_scale,
+            eps,
+        )
     # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
     # input): a ValueError before any library sees them; traced ones are replaced by 0 and
     # the result poisoned in the jitted part
@@ -612,7 +830,11 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl_jit(
                 jnp.clip(_x - 2 * jnp.pi * jnp.floor((_x + jnp.pi) / (2 * jnp.pi)), -jnp.pi, jnp.pi)
                 for _x in (_x0, _x1)
             )
-        return _x0, _x1, jnp.broadcast_to(noise_map_real[k] ** (-2), k.shape).astype(jnp.complex128)
+        return (
+            _x0,
+            _x1,
+            jnp.broadcast_to(1.0 / noise_map_real[k] ** 2, k.shape).astype(jnp.complex128),
+        )
 
     def _with_jax_finufft():
         import jax_finufft
@@ -1026,6 +1248,77 @@ def dirty_image_exact_from(visibilities, noise_map, uv_wavelengths, grid_radians
     return _dirty_image_exact_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim)
 
 
+def _dirty_image_nufft_from_impl_host(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14
+):
+    # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
+    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    import numpy as np
+
+    xp = np  # NumPy arrays only here
+
+    try:
+        import ducc0
+    except ImportError as _exc:
+        raise ImportError(
+            "dirty_image_nufft_from: this NUFFT needs ducc0, part of the optional 'nufft' extra: "
+            f"{_runtime.NUFFT_EXTRA} (ducc0 does not import: {_exc})"
+        ) from _exc
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    _eps = _runtime.ducc0_eps("dirty_image_nufft_from", eps, True, True)
+    _total = K
+    _count = M
+    if _total == 0 or _count == 0:
+        return np.zeros((_count,), dtype=np.float64)
+    k = slice(None)
+    i = np.arange(_count)
+    _target = np.empty((_count, 2))
+    _target[:, 0] = grid_radians_slim[i, 1]
+    _target[:, 1] = grid_radians_slim[i, 0]
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is and the
+    # scales go onto the targets (x . (s t) = (s x) . t), no (K, 2) array built
+    _scaled = _runtime.ducc0_scaled_points(
+        "dirty_image_nufft_from", uv_wavelengths, False, (2 * xp.pi, 2 * xp.pi)
+    )
+    if _scaled is not None:
+        _coord = _scaled.coord
+        _target *= _scaled.scales
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_big_type3_grid("dirty_image_nufft_from", _scaled, _target)
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = 2 * xp.pi * uv_wavelengths[k, 0]
+        _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
+        _coord = _runtime.ducc0_coordinates("dirty_image_nufft_from", _coord, False)
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_bad_type3(
+            "dirty_image_nufft_from", [_coord[:, 0], _coord[:, 1]], [_target[:, 0], _target[:, 1]]
+        )
+    # both parts of the weights in one elementwise pass over the interleaved floats, in
+    # chunks (temporaries stay small and in cache)
+    _iv_visibilities = _runtime.interleaved(visibilities)
+    _iv_noise_map = _runtime.interleaved(noise_map)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cv = _c.view(np.float64)
+    for _start in range(0, 2 * _total, _runtime.WEIGHT_CHUNK):
+        _j = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _cv[_j] = _iv_visibilities[_j] / _iv_noise_map[_j] ** 2
+    _f = ducc0.nufft.experimental.nu2nu(
+        points_in=_c,
+        coord_in=_coord,
+        coord_out=_target,
+        forward=False,
+        epsilon=_eps,
+        nthreads=_runtime.ducc0_threads(_total, _count),
+        points_out=_runtime.nufft_buffer("out", (_count,)),
+    )
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
+
+
 @partial(jax.jit, static_argnames=["eps", "_grid"])
 def _dirty_image_nufft_from_impl_jit(
     visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None
@@ -1034,6 +1327,22 @@ def _dirty_image_nufft_from_impl_jit(
     M = grid_radians_slim.shape[0]
     _total = K
     _count = M
+    if _total and _count and _runtime.jax_host_ducc0("dirty_image_nufft_from", "auto", eps, True):
+        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
+        return _runtime.host_callback(
+            _dirty_image_nufft_from_impl_host,
+            (_count,),
+            "float64",
+            {
+                "eps": eps,
+            },
+            {
+                "visibilities": visibilities,
+                "noise_map": noise_map,
+                "uv_wavelengths": uv_wavelengths,
+                "grid_radians_slim": grid_radians_slim,
+            },
+        )
 
     def _raw_sources(k):
         # coordinates of the visibilities k (an index array), as computed (maybe not finite)
@@ -1130,6 +1439,25 @@ def _dirty_image_nufft_from_impl_jit(
 def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps):
     K = visibilities.shape[0]
     M = grid_radians_slim.shape[0]
+    if _runtime.jax_host_ducc0(
+        "dirty_image_nufft_from",
+        "auto",
+        eps,
+        True,
+        visibilities,
+        noise_map,
+        uv_wavelengths,
+        grid_radians_slim,
+    ):
+        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
+        return _runtime.host_eager(
+            _dirty_image_nufft_from_impl_host,
+            visibilities,
+            noise_map,
+            uv_wavelengths,
+            grid_radians_slim,
+            eps,
+        )
     k = jnp.arange(K)
     i = jnp.arange(M)
     _points = [
@@ -1207,6 +1535,79 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     )
 
 
+def _dirty_image_nufft_ducc0_from_impl_host(
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=2e-14
+):
+    # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
+    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    import numpy as np
+
+    xp = np  # NumPy arrays only here
+
+    try:
+        import ducc0
+    except ImportError as _exc:
+        raise ImportError(
+            "dirty_image_nufft_ducc0_from: this NUFFT needs ducc0, part of the optional 'nufft' extra: "
+            f"{_runtime.NUFFT_EXTRA} (ducc0 does not import: {_exc})"
+        ) from _exc
+    K = visibilities.shape[0]
+    M = grid_radians_slim.shape[0]
+    _eps = _runtime.ducc0_eps("dirty_image_nufft_ducc0_from", eps, True, False)
+    _total = K
+    _count = M
+    if _total == 0 or _count == 0:
+        return np.zeros((_count,), dtype=np.float64)
+    k = slice(None)
+    i = np.arange(_count)
+    _target = np.empty((_count, 2))
+    _target[:, 0] = grid_radians_slim[i, 1]
+    _target[:, 1] = grid_radians_slim[i, 0]
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is and the
+    # scales go onto the targets (x . (s t) = (s x) . t), no (K, 2) array built
+    _scaled = _runtime.ducc0_scaled_points(
+        "dirty_image_nufft_ducc0_from", uv_wavelengths, False, (2 * xp.pi, 2 * xp.pi)
+    )
+    if _scaled is not None:
+        _coord = _scaled.coord
+        _target *= _scaled.scales
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_big_type3_grid("dirty_image_nufft_ducc0_from", _scaled, _target)
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = 2 * xp.pi * uv_wavelengths[k, 0]
+        _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
+        _coord = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _coord, False)
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_bad_type3(
+            "dirty_image_nufft_ducc0_from",
+            [_coord[:, 0], _coord[:, 1]],
+            [_target[:, 0], _target[:, 1]],
+        )
+    # both parts of the weights in one elementwise pass over the interleaved floats, in
+    # chunks (temporaries stay small and in cache)
+    _iv_visibilities = _runtime.interleaved(visibilities)
+    _iv_noise_map = _runtime.interleaved(noise_map)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cv = _c.view(np.float64)
+    for _start in range(0, 2 * _total, _runtime.WEIGHT_CHUNK):
+        _j = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _cv[_j] = _iv_visibilities[_j] / _iv_noise_map[_j] ** 2
+    _f = ducc0.nufft.experimental.nu2nu(
+        points_in=_c,
+        coord_in=_coord,
+        coord_out=_target,
+        forward=False,
+        epsilon=_eps,
+        nthreads=_runtime.ducc0_threads(_total, _count),
+        points_out=_runtime.nufft_buffer("out", (_count,)),
+    )
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
+
+
 @partial(jax.jit, static_argnames=["eps", "_grid"])
 def _dirty_image_nufft_ducc0_from_impl_jit(
     visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None
@@ -1215,6 +1616,26 @@ def _dirty_image_nufft_ducc0_from_impl_jit(
     M = grid_radians_slim.shape[0]
     _total = K
     _count = M
+    if (
+        _total
+        and _count
+        and _runtime.jax_host_ducc0("dirty_image_nufft_ducc0_from", "ducc0", eps, True)
+    ):
+        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
+        return _runtime.host_callback(
+            _dirty_image_nufft_ducc0_from_impl_host,
+            (_count,),
+            "float64",
+            {
+                "eps": eps,
+            },
+            {
+                "visibilities": visibilities,
+                "noise_map": noise_map,
+                "uv_wavelengths": uv_wavelengths,
+                "grid_radians_slim": grid_radians_slim,
+            },
+        )
 
     def _raw_sources(k):
         # coordinates of the visibilities k (an index array), as computed (maybe not finite)
@@ -1313,6 +1734,25 @@ def _dirty_image_nufft_ducc0_from_impl(
 ):
     K = visibilities.shape[0]
     M = grid_radians_slim.shape[0]
+    if _runtime.jax_host_ducc0(
+        "dirty_image_nufft_ducc0_from",
+        "ducc0",
+        eps,
+        True,
+        visibilities,
+        noise_map,
+        uv_wavelengths,
+        grid_radians_slim,
+    ):
+        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
+        return _runtime.host_eager(
+            _dirty_image_nufft_ducc0_from_impl_host,
+            visibilities,
+            noise_map,
+            uv_wavelengths,
+            grid_radians_slim,
+            eps,
+        )
     k = jnp.arange(K)
     i = jnp.arange(M)
     _points = [

@@ -279,28 +279,44 @@ def _w_compact_curvature_interferometer_nufft_from_impl_ducc0(
     if _total == 0:
         return np.zeros((N, 2 * N - 1), dtype=np.float64)
     k = slice(None)
-    _coord = np.empty((_total, 2))
-    _coord[:, 0] = -d * uv_wavelengths[k, 1]
-    _coord[:, 1] = d * uv_wavelengths[k, 0]
-    _coord = _runtime.ducc0_coordinates(
-        "w_compact_curvature_interferometer_nufft_from", _coord, True
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is, with
+    # the period 2 pi / |scale| per axis (an axis with a negative scale read reversed)
+    _scaled = _runtime.ducc0_scaled_points(
+        "w_compact_curvature_interferometer_nufft_from", uv_wavelengths, True, (-d, d)
     )
-    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
-    _c.real = noise_map_real[k] ** (-2)
-    _c.imag = 0.0
+    if _scaled is not None:
+        _coord, _period, _flip = _scaled.coord, _scaled.period, _scaled.flip
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = -d * uv_wavelengths[k, 1]
+        _coord[:, 1] = d * uv_wavelengths[k, 0]
+        _coord = _runtime.ducc0_coordinates(
+            "w_compact_curvature_interferometer_nufft_from", _coord, True
+        )
+        _period, _flip = 2 * np.pi, (False, False)
+    # the parts written in place, in chunks (temporaries stay small and in cache)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cr, _ci = _c.real, _c.imag
+    for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
+        k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _j = k
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
+        _ci[_j] = 0.0
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, (2 * _half0 + 1) * (2 * _half1 + 1)),
-        out=np.empty((2 * _half0 + 1, 2 * _half1 + 1), dtype=np.complex128),
+        out=_runtime.nufft_buffer("out", (2 * _half0 + 1, 2 * _half1 + 1)),
+        periodicity=_period,
     )
     _f = _f[
-        _lo0 + _half0 : _lo0 + _half0 + (N),
-        _lo1 + _half1 : _lo1 + _half1 + (2 * N - 1),
+        _runtime.mode_slice(_lo0, _half0, N, _flip[0]),
+        _runtime.mode_slice(_lo1, _half1, 2 * N - 1, _flip[1]),
     ]
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 def _w_compact_curvature_interferometer_nufft_from_impl_finufft(
@@ -338,7 +354,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl_finufft(
     _x0 = np.clip(_x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _x1 = np.clip(_x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _c = np.ascontiguousarray(
-        np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
+        np.broadcast_to(1.0 / noise_map_real[k] ** 2, (_total,)), dtype=np.complex128
     )
     _f = finufft.nufft2d1(
         _x0,
@@ -429,28 +445,44 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
     if _total == 0:
         return np.zeros((N, 2 * N - 1), dtype=np.float64)
     k = slice(None)
-    _coord = np.empty((_total, 2))
-    _coord[:, 0] = -d * uv_wavelengths[k, 1]
-    _coord[:, 1] = d * uv_wavelengths[k, 0]
-    _coord = _runtime.ducc0_coordinates(
-        "w_compact_curvature_interferometer_nufft_ducc0_from", _coord, True
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is, with
+    # the period 2 pi / |scale| per axis (an axis with a negative scale read reversed)
+    _scaled = _runtime.ducc0_scaled_points(
+        "w_compact_curvature_interferometer_nufft_ducc0_from", uv_wavelengths, True, (-d, d)
     )
-    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
-    _c.real = noise_map_real[k] ** (-2)
-    _c.imag = 0.0
+    if _scaled is not None:
+        _coord, _period, _flip = _scaled.coord, _scaled.period, _scaled.flip
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = -d * uv_wavelengths[k, 1]
+        _coord[:, 1] = d * uv_wavelengths[k, 0]
+        _coord = _runtime.ducc0_coordinates(
+            "w_compact_curvature_interferometer_nufft_ducc0_from", _coord, True
+        )
+        _period, _flip = 2 * np.pi, (False, False)
+    # the parts written in place, in chunks (temporaries stay small and in cache)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cr, _ci = _c.real, _c.imag
+    for _start in range(0, _total, _runtime.WEIGHT_CHUNK):
+        k = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _j = k
+        _cr[_j] = 1.0 / noise_map_real[k] ** 2
+        _ci[_j] = 0.0
     _f = ducc0.nufft.nu2u(
         points=_c,
         coord=_coord,
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, (2 * _half0 + 1) * (2 * _half1 + 1)),
-        out=np.empty((2 * _half0 + 1, 2 * _half1 + 1), dtype=np.complex128),
+        out=_runtime.nufft_buffer("out", (2 * _half0 + 1, 2 * _half1 + 1)),
+        periodicity=_period,
     )
     _f = _f[
-        _lo0 + _half0 : _lo0 + _half0 + (N),
-        _lo1 + _half1 : _lo1 + _half1 + (2 * N - 1),
+        _runtime.mode_slice(_lo0, _half0, N, _flip[0]),
+        _runtime.mode_slice(_lo1, _half1, 2 * N - 1, _flip[1]),
     ]
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 @validated(
@@ -533,7 +565,7 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl(
     _x0 = np.clip(_x0 - 2 * np.pi * np.floor((_x0 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _x1 = np.clip(_x1 - 2 * np.pi * np.floor((_x1 + np.pi) / (2 * np.pi)), -np.pi, np.pi)
     _c = np.ascontiguousarray(
-        np.broadcast_to(noise_map_real[k] ** (-2), (_total,)), dtype=np.complex128
+        np.broadcast_to(1.0 / noise_map_real[k] ** 2, (_total,)), dtype=np.complex128
     )
     _f = finufft.nufft2d1(
         _x0,
@@ -901,21 +933,39 @@ def _dirty_image_nufft_from_impl_ducc0(
         return np.zeros((_count,), dtype=np.float64)
     k = slice(None)
     i = np.arange(_count)
-    _coord = np.empty((_total, 2))
     _target = np.empty((_count, 2))
-    _coord[:, 0] = 2 * xp.pi * uv_wavelengths[k, 0]
     _target[:, 0] = grid_radians_slim[i, 1]
-    _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
     _target[:, 1] = grid_radians_slim[i, 0]
-    _coord = _runtime.ducc0_coordinates("dirty_image_nufft_from", _coord, False)
-    _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
-    # extents whose fine grid cannot be allocated abort the process: a ValueError instead
-    _runtime.refuse_bad_type3(
-        "dirty_image_nufft_from", [_coord[:, 0], _coord[:, 1]], [_target[:, 0], _target[:, 1]]
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is and the
+    # scales go onto the targets (x . (s t) = (s x) . t), no (K, 2) array built
+    _scaled = _runtime.ducc0_scaled_points(
+        "dirty_image_nufft_from", uv_wavelengths, False, (2 * xp.pi, 2 * xp.pi)
     )
-    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
-    _c.real = xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
-    _c.imag = xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2
+    if _scaled is not None:
+        _coord = _scaled.coord
+        _target *= _scaled.scales
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_big_type3_grid("dirty_image_nufft_from", _scaled, _target)
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = 2 * xp.pi * uv_wavelengths[k, 0]
+        _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
+        _coord = _runtime.ducc0_coordinates("dirty_image_nufft_from", _coord, False)
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_bad_type3(
+            "dirty_image_nufft_from", [_coord[:, 0], _coord[:, 1]], [_target[:, 0], _target[:, 1]]
+        )
+    # both parts of the weights in one elementwise pass over the interleaved floats, in
+    # chunks (temporaries stay small and in cache)
+    _iv_visibilities = _runtime.interleaved(visibilities)
+    _iv_noise_map = _runtime.interleaved(noise_map)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cv = _c.view(np.float64)
+    for _start in range(0, 2 * _total, _runtime.WEIGHT_CHUNK):
+        _j = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _cv[_j] = _iv_visibilities[_j] / _iv_noise_map[_j] ** 2
     _f = ducc0.nufft.experimental.nu2nu(
         points_in=_c,
         coord_in=_coord,
@@ -923,9 +973,10 @@ def _dirty_image_nufft_from_impl_ducc0(
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, _count),
-        points_out=np.empty((_count,), dtype=np.complex128),
+        points_out=_runtime.nufft_buffer("out", (_count,)),
     )
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 def _dirty_image_nufft_from_impl_finufft(
@@ -1054,21 +1105,41 @@ def _dirty_image_nufft_ducc0_from_impl(
         return np.zeros((_count,), dtype=np.float64)
     k = slice(None)
     i = np.arange(_count)
-    _coord = np.empty((_total, 2))
     _target = np.empty((_count, 2))
-    _coord[:, 0] = 2 * xp.pi * uv_wavelengths[k, 0]
     _target[:, 0] = grid_radians_slim[i, 1]
-    _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
     _target[:, 1] = grid_radians_slim[i, 0]
-    _coord = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _coord, False)
-    _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
-    # extents whose fine grid cannot be allocated abort the process: a ValueError instead
-    _runtime.refuse_bad_type3(
-        "dirty_image_nufft_ducc0_from", [_coord[:, 0], _coord[:, 1]], [_target[:, 0], _target[:, 1]]
+    # the points are scaled columns of uv_wavelengths: ducc0 reads it as it is and the
+    # scales go onto the targets (x . (s t) = (s x) . t), no (K, 2) array built
+    _scaled = _runtime.ducc0_scaled_points(
+        "dirty_image_nufft_ducc0_from", uv_wavelengths, False, (2 * xp.pi, 2 * xp.pi)
     )
-    _c = np.empty((_total,), dtype=np.complex128)  # the parts written in place
-    _c.real = xp.real(visibilities[k]) / xp.real(noise_map[k]) ** 2
-    _c.imag = xp.imag(visibilities[k]) / xp.imag(noise_map[k]) ** 2
+    if _scaled is not None:
+        _coord = _scaled.coord
+        _target *= _scaled.scales
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_big_type3_grid("dirty_image_nufft_ducc0_from", _scaled, _target)
+    else:
+        _coord = np.empty((_total, 2))
+        _coord[:, 0] = 2 * xp.pi * uv_wavelengths[k, 0]
+        _coord[:, 1] = 2 * xp.pi * uv_wavelengths[k, 1]
+        _coord = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _coord, False)
+        _target = _runtime.ducc0_coordinates("dirty_image_nufft_ducc0_from", _target, False)
+        # extents whose fine grid cannot be allocated abort the process: a ValueError instead
+        _runtime.refuse_bad_type3(
+            "dirty_image_nufft_ducc0_from",
+            [_coord[:, 0], _coord[:, 1]],
+            [_target[:, 0], _target[:, 1]],
+        )
+    # both parts of the weights in one elementwise pass over the interleaved floats, in
+    # chunks (temporaries stay small and in cache)
+    _iv_visibilities = _runtime.interleaved(visibilities)
+    _iv_noise_map = _runtime.interleaved(noise_map)
+    _c = _runtime.nufft_buffer("weights", (_total,))
+    _cv = _c.view(np.float64)
+    for _start in range(0, 2 * _total, _runtime.WEIGHT_CHUNK):
+        _j = slice(_start, _start + _runtime.WEIGHT_CHUNK)
+        _cv[_j] = _iv_visibilities[_j] / _iv_noise_map[_j] ** 2
     _f = ducc0.nufft.experimental.nu2nu(
         points_in=_c,
         coord_in=_coord,
@@ -1076,9 +1147,10 @@ def _dirty_image_nufft_ducc0_from_impl(
         forward=False,
         epsilon=_eps,
         nthreads=_runtime.ducc0_threads(_total, _count),
-        points_out=np.empty((_count,), dtype=np.complex128),
+        points_out=_runtime.nufft_buffer("out", (_count,)),
     )
-    return np.ascontiguousarray(_f.real)
+    # a copy: the library wrote into this thread's kept buffer
+    return np.array(_f.real, order="C")
 
 
 @validated(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import math
 import os
+import threading
+from typing import Any, NamedTuple
 
 from ._linalg import _is_numpy
 
@@ -226,13 +228,142 @@ def ducc0_coordinates(kernel: str, coord, fold: bool):
         return coord
     top = float(np.max(np.abs(coord)))  # NaN if any is NaN
     if not np.isfinite(top):
-        raise ValueError(
-            f"{kernel}: a NUFFT point coordinate is not finite (check uv_wavelengths and the "
-            "other inputs of the points)"
-        )
+        _refuse_coordinate(kernel)
     if fold and top >= np.pi:
         return coord - 2 * np.pi * np.floor((coord + np.pi) / (2 * np.pi))
     return coord
+
+
+def _refuse_coordinate(kernel: str):
+    raise ValueError(
+        f"{kernel}: a NUFFT point coordinate is not finite (check uv_wavelengths and the "
+        "other inputs of the points)"
+    )
+
+
+class ScaledPoints(NamedTuple):
+    """Points ``x_a(k) = scales[a] * coord[k, a]`` handed to ducc0 without building them.
+
+    ``coord``: the input array itself or its column-swapped view (no copy); ``period``: the
+    type-1 ``periodicity`` per axis, ``2 pi / |scales[a]|``; ``flip``: the axes whose scale
+    is negative (a type 1 reads their modes reversed); ``halves``: an upper bound of each
+    axis's half-extent of the scaled points (from the extremes of the whole array)."""
+
+    coord: Any
+    scales: tuple[float, float]
+    period: tuple[float, float]
+    flip: tuple[bool, bool]
+    halves: tuple[float, float]
+
+
+def ducc0_scaled_points(kernel: str, array, swap: bool, scales) -> ScaledPoints | None:
+    """ducc0's points as the (K, 2) float64 ``array`` scaled per axis, when the kernel's
+    points are ``s_a * array[k, j_a]`` (``swap``: ``j = (1, 0)``): one pass over ``array``
+    for its extremes (finite, else ValueError as :func:`ducc0_coordinates`; no scaled
+    point may overflow) instead of building and checking a coordinate array. None when it
+    does not apply (a scale that is 0 or not finite, an array of another dtype or layout):
+    the caller builds the coordinates then."""
+    import numpy as np
+
+    scales = tuple(float(x) for x in scales)
+    if not (
+        isinstance(array, np.ndarray)
+        and array.dtype == np.float64
+        and array.ndim == 2
+        and array.shape[1] == 2
+        and all(math.isfinite(x) and x != 0.0 for x in scales)
+    ):
+        return None
+    halves = (0.0, 0.0)
+    if array.size:
+        hi, lo = float(array.max()), float(array.min())  # NaN if any is NaN
+        top = max(abs(hi), abs(lo)) * max(abs(x) for x in scales)
+        if not math.isfinite(top):
+            _refuse_coordinate(kernel)
+        halves = tuple((hi / 2 - lo / 2) * abs(x) for x in scales)
+    return ScaledPoints(
+        array[:, ::-1] if swap else array,
+        scales,
+        tuple(2 * math.pi / abs(x) for x in scales),
+        tuple(x < 0 for x in scales),
+        halves,
+    )
+
+
+def mode_slice(lo: int, half: int, extent: int, flip: bool) -> slice:
+    """The slice of a centred type-1 axis (modes ``-half..half``) holding the modes
+    ``lo .. lo + extent - 1``; reversed (mode ``m`` at ``half - m``) for a ``flip`` axis."""
+    if not flip:
+        return slice(lo + half, lo + half + extent)
+    stop = half - lo - extent
+    return slice(half - lo, stop if stop >= 0 else None, -1)
+
+
+def refuse_big_type3_grid(kernel: str, scaled: ScaledPoints, targets) -> None:
+    """:func:`refuse_bad_type3` for :class:`ScaledPoints` (their extremes already checked)
+    and ``targets`` (M, 2), already scaled and checked: a ValueError when the fine grid
+    exceeds :data:`NUFFT_MAX_GRID`, the points' exact per-axis extents computed only when
+    the bound from the whole array's extremes is above it."""
+    import numpy as np
+
+    if targets.size == 0 or scaled.coord.size == 0:
+        return
+    target_halves = [float(np.max(t) / 2 - np.min(t) / 2) for t in targets.T]
+
+    def size(halves):
+        total = 1.0
+        for hx, hs in zip(halves, target_halves):
+            total *= 4 * hx * hs / math.pi + 32
+        return total
+
+    if size(scaled.halves) <= NUFFT_MAX_GRID:
+        return
+    exact = [
+        float(np.max(x) / 2 - np.min(x) / 2) * abs(s) for x, s in zip(scaled.coord.T, scaled.scales)
+    ]
+    _refuse_grid(kernel, size(exact))
+
+
+#: the largest weights buffer (bytes) a thread keeps between NumPy NUFFT calls
+#: (AUTOJAX_NUFFT_KEEP_BYTES; 128 MiB: K up to 8.4e6 complex weights)
+NUFFT_KEEP_BYTES = int(os.environ.get("AUTOJAX_NUFFT_KEEP_BYTES", 2**27))
+_kept = threading.local()
+
+
+def nufft_buffer(role: str, shape):
+    """A complex128 array of ``shape`` for a NUFFT's weights or library output (``role``),
+    every entry to be overwritten, never returned to the caller.
+
+    The calling thread keeps one buffer per role (the largest asked for, up to
+    :data:`NUFFT_KEEP_BYTES`) and hands out a view of its first entries: fresh K-sized
+    arrays per call cost their page faults every call, and with them ducc0's own buffers
+    fault too (measured at K = 1e6, one kernel called repeatedly as a loop over datasets
+    does: about 6,000 faults and 5-10 ms per call). Larger arrays are allocated per call.
+    """
+    import numpy as np
+
+    total = math.prod(shape)
+    if 16 * total > NUFFT_KEEP_BYTES:
+        return np.empty(shape, dtype=np.complex128)
+    kept = getattr(_kept, role, None)
+    if kept is None or kept.shape[0] < total:
+        kept = np.empty((total,), dtype=np.complex128)
+        setattr(_kept, role, kept)
+    return kept[:total].reshape(shape)
+
+
+#: elements per chunk of the NumPy NUFFT templates' weight pass: its temporaries stay in
+#: cache and are reused, instead of K-sized arrays allocated (and first touched) per call
+WEIGHT_CHUNK = 2**15
+
+
+def interleaved(array):
+    """A complex128 array's (K,) values as (2K,) float64 (real, imaginary, ...), no copy
+    when it is contiguous: the NumPy NUFFT templates write a weight whose imaginary part
+    is its real part with ``real`` and ``imag`` swapped as one elementwise pass over these."""
+    import numpy as np
+
+    return np.ascontiguousarray(array, dtype=np.complex128).view(np.float64)
 
 
 def have_nufft(backend: str, array=None) -> bool:
@@ -386,7 +517,10 @@ def refuse_bad_type3(kernel: str, points, targets) -> None:
         return
     refuse_non_finite(kernel, "points", *points)
     refuse_non_finite(kernel, "targets", *targets)
-    size = float(type3_grid_points(np, points, targets))
+    _refuse_grid(kernel, float(type3_grid_points(np, points, targets)))
+
+
+def _refuse_grid(kernel: str, size: float) -> None:
     if size > NUFFT_MAX_GRID:
         raise ValueError(
             f"{kernel}: the extents of uv_wavelengths and grid_radians_slim need a NUFFT fine "
@@ -478,6 +612,72 @@ def ducc0_jax(kernel: str, coord, weights, targets, shape, forward: bool, eps: f
     arrays = [coord, weights] if targets is None else [coord, weights, targets]
     result = jax.ShapeDtypeStruct(shape, jnp.complex128)
     return jax.pure_callback(host, result, *arrays, vmap_method="sequential")
+
+
+def jax_host_ducc0(kernel: str, library: str, eps: float, type3: bool, *arrays) -> bool:
+    """Whether a JAX NUFFT kernel runs ducc0 on the host (its plan is ducc0 alone: method
+    ``nufft`` on a CPU with ducc0 installed, or ``nufft_ducc0``) with the NumPy code of
+    the other backends; with ``arrays``, only when none is traced (then eagerly)."""
+    if any("Tracer" in type(a).__name__ for a in arrays):
+        return False
+    return jax_library_plan(kernel, library, eps, type3, True) == {"default": "ducc0"}
+
+
+def host_eager(function, *args):
+    """``function`` (a kernel's NumPy code) on concrete JAX arrays: NumPy views of them in,
+    its ValueErrors raised as they are, the result as a JAX array."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    args = [np.asarray(a) if isinstance(a, jax.Array) else a for a in args]
+    return jnp.asarray(function(*args))
+
+
+def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
+    """``function(**static, **dynamic)`` (a kernel's NumPy code) as one host callback
+    under ``jax.jit`` (vmappable one batch element at a time; no derivative rule),
+    returning ``shape`` of ``dtype``. A ValueError (points that are not finite or too far
+    apart: no error can be raised under ``jax.jit``) gives all NaN instead.
+
+    On the CPU through ``jax.experimental.buffer_callback``: the inputs are the arrays' own
+    buffers (``jax.pure_callback`` hands over copies: 9 ms for the 16 MB of uv at K = 1e6,
+    measured) and the result is written into the output buffer; elsewhere, or where JAX
+    lacks it, ``jax.pure_callback``.
+    """
+    import jax
+    import numpy as np
+
+    names = list(dynamic)
+
+    def run(values):
+        kwargs = dict(static)
+        for name, value in zip(names, values):
+            value = np.asarray(value)
+            kwargs[name] = value[()] if value.ndim == 0 else value
+        try:
+            # under jax.jit the argument checks poison the result instead of raising, so
+            # invalid values (a zero noise) reach here: no warnings for them
+            with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+                return np.asarray(function(**kwargs), dtype=dtype)
+        except ValueError:
+            return np.full(shape, np.nan, dtype=dtype)
+
+    result = jax.ShapeDtypeStruct(shape, np.dtype(dtype))
+    buffer_callback = None
+    if not jax_on_gpu():
+        try:
+            from jax.experimental.buffer_callback import buffer_callback
+        except ImportError:  # an older JAX
+            pass
+    if buffer_callback is None:
+        host = lambda *values: run(values)  # noqa: E731
+        return jax.pure_callback(host, result, *dynamic.values(), vmap_method="sequential")
+
+    def into(ctx, out, *values):
+        np.asarray(out)[...] = run(values)
+
+    return buffer_callback(into, result, vmap_method="sequential")(*dynamic.values())
 
 
 def nufftax_type3_grid(eps: float, points, targets) -> tuple[int, int] | None:

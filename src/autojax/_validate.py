@@ -181,10 +181,12 @@ def _numpy_ok(rule, value, extra) -> bool:
         return bool(value.min() > 0)
     if rule == ">=0":
         return bool(value.min() >= 0)
-    if rule == "!=0":
-        return np.count_nonzero(value) == value.size
-    if rule == "!=0c":
-        return np.count_nonzero(value.real) == value.size == np.count_nonzero(value.imag)
+    if rule == "!=0":  # np.all: half the time of count_nonzero on floats
+        return bool(np.all(value))
+    if rule == "!=0c":  # both parts: one pass over the interleaved floats when contiguous
+        if value.dtype == np.complex128 and value.flags.c_contiguous:
+            return bool(np.all(value.view(np.float64)))
+        return bool(np.all(value.real)) and bool(np.all(value.imag))
     if rule == "re==im" and bool((value.real == value.imag).all()):
         return True
     if rule == "counts":
