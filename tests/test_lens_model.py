@@ -397,8 +397,12 @@ def test_jax_jit_and_vmap(jax_likelihood, case):
     )
     batch = jnp.stack([weights, weights * 0.9, weights * 1.1])
     values = jax.vmap(step, in_axes=(None, 0, None))(jax_likelihood, batch, functions)
+    # under vmap on the CPU the factorisations are LAPACK's on the host, a single call's
+    # JAX's own: different roundings, so the ridge's tolerance (module doc; max |F| grows
+    # by at most 1.21 over the batch)
+    tolerance = 1.21 * _tolerance(case.dense)
     for w, value in zip(batch, values):
-        assert float(value) == pytest.approx(float(step(jax_likelihood, w, functions)), rel=1e-12)
+        assert abs(float(value) - float(step(jax_likelihood, w, functions))) <= tolerance
 
 
 def _zero_sum_direction(indexes, rng):
