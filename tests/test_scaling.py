@@ -47,6 +47,7 @@ def quick_run(request, tmp_path_factory):
     return status, out, console.file.getvalue(), keys
 
 
+@pytest.mark.slow  # the quick sweep itself takes about 45 s: in nox -s tests-slow
 def test_quick_sweep_writes_its_outputs(quick_run):
     status, out, log, keys = quick_run
     assert status == 0, log
@@ -57,6 +58,7 @@ def test_quick_sweep_writes_its_outputs(quick_run):
         assert png.read_bytes()[:8] == PNG_MAGIC, png
 
 
+@pytest.mark.slow  # the quick sweep itself takes about 45 s: in nox -s tests-slow
 def test_quick_sweep_numbers_are_sane(quick_run):
     status, out, log, keys = quick_run
     assert status == 0, log
@@ -80,6 +82,7 @@ def test_quick_sweep_numbers_are_sane(quick_run):
                 assert math.isfinite(point["peak_mib"]) and 0 <= point["peak_mib"] < 4096, name
 
 
+@pytest.mark.slow  # the quick sweep itself takes about 45 s: in nox -s tests-slow
 def test_quick_sweep_markdown_has_a_table_per_series(quick_run):
     status, out, log, keys = quick_run
     assert status == 0, log

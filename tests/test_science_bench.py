@@ -267,6 +267,7 @@ def test_a_wrong_reference_fails_the_whole_workload(tmp_path, monkeypatch):
     assert "spot columns" in md
 
 
+@pytest.mark.slow  # 40 s: the spot-reference path, its run and a wrong answer's run
 def test_spot_references_where_the_exact_form_is_too_slow(tmp_path, monkeypatch):
     """alma_high's path (no full exact reference: spot entries of W1, spot columns of F)
     at the tiny size; a wrong answer is still caught at the spots."""
