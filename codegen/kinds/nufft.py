@@ -241,6 +241,16 @@ def _weight_parts(text: str, lowering: str) -> tuple[str, str] | None:
     )
     if not has_complex:
         return ex.lower(text, lowering), "0.0"
+    parts = _real_plus_1j_imag(node)
+    if parts is not None:
+        real, imag = (ast.unparse(part) for part in parts)
+        if "1j" not in real and "1j" not in imag:
+            return ex.lower(real, lowering), ex.lower(imag, lowering)
+    return None
+
+
+def _real_plus_1j_imag(node):
+    """``(a, b)`` of an expression node ``a + 1j * b``; None for any other shape."""
     if (
         isinstance(node, ast.BinOp)
         and isinstance(node.op, ast.Add)
@@ -249,9 +259,7 @@ def _weight_parts(text: str, lowering: str) -> tuple[str, str] | None:
         and isinstance(node.right.left, ast.Constant)
         and node.right.left.value == 1j
     ):
-        real, imag = ast.unparse(node.left), ast.unparse(node.right.right)
-        if "1j" not in real and "1j" not in imag:
-            return ex.lower(real, lowering), ex.lower(imag, lowering)
+        return node.left, node.right.right
     return None
 
 
@@ -263,16 +271,10 @@ def _interleaved_weight(k: Nufft, lowering: str) -> dict | None:
     one elementwise pass over 2K floats; None otherwise."""
     kname, kext = k.reduce
     node = ast.parse(k.weight, mode="eval").body
-    if not (
-        isinstance(node, ast.BinOp)
-        and isinstance(node.op, ast.Add)
-        and isinstance(node.right, ast.BinOp)
-        and isinstance(node.right.op, ast.Mult)
-        and isinstance(node.right.left, ast.Constant)
-        and node.right.left.value == 1j
-    ):
+    parts = _real_plus_1j_imag(node)
+    if parts is None:
         return None
-    real, imag = node.left, node.right.right
+    real, imag = parts
     called = called_names(real)
     if "imag" in called or "real" not in called:
         return None
