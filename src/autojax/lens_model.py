@@ -362,7 +362,10 @@ def _solve_by_blocks(curvature_reg, cross, own, data_vector):
     with _linalg._one_blas_thread(pixels):
         try:
             lower = scipy.linalg.cholesky(
-                curvature_reg, lower=True, overwrite_a=True, check_finite=False
+                _linalg.lapack_layout(curvature_reg),
+                lower=True,
+                overwrite_a=True,
+                check_finite=False,
             )
         except (np.linalg.LinAlgError, ValueError):
             return None, np.nan, False
