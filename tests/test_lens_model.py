@@ -550,3 +550,38 @@ def test_solve_by_blocks_equals_one_factor():
     assert _solve_by_blocks(-np.eye(6), whole[:6, 6:], whole[6:, 6:], d)[2] is False
     # a positive pixel block whose whole matrix is not positive definite
     assert _solve_by_blocks(np.eye(6), 2 * np.ones((6, 3)), np.eye(3), d)[2] is False
+
+
+def test_numpy_factorisations_read_the_lower_triangle_of_an_asymmetric_matrix():
+    """The NumPy Cholesky routes read the lower triangle of a C-ordered matrix (what SciPy
+    and NumPy do), also now that they pass its transpose to LAPACK to avoid a copy: an H
+    from neighbour lists that are not mutual is not symmetric, and the evidence must not
+    depend on the layout."""
+    from autojax import _linalg
+    from autojax.lens_model import _solve_by_blocks
+
+    rng = np.random.default_rng(11)
+    n, functions = 37, 3
+    root = rng.normal(size=(n + functions, n + functions))
+    whole = root @ root.T + (n + functions) * np.eye(n + functions)
+    lower_only = np.tril(whole)
+    asymmetric = lower_only + np.triu(rng.normal(size=whole.shape), 1)  # junk above
+    rhs = rng.normal(size=n + functions)
+    want_solution = np.linalg.solve(whole, rhs)
+    want_logdet = np.linalg.slogdet(whole[:n, :n])[1]
+
+    block = np.ascontiguousarray(asymmetric[:n, :n])
+    solution, logdet, ok = _linalg.cholesky_solve_logdet(np, block.copy(), rhs[:n])
+    assert ok
+    np.testing.assert_allclose(solution, np.linalg.solve(whole[:n, :n], rhs[:n]), rtol=1e-10)
+    assert logdet == pytest.approx(want_logdet, rel=1e-12)
+
+    solution, logdet, ok = _solve_by_blocks(block.copy(), whole[:n, n:], whole[n:, n:], rhs)
+    assert ok
+    np.testing.assert_allclose(solution, want_solution, rtol=1e-10)
+    assert logdet == pytest.approx(want_logdet, rel=1e-12)
+    # a Fortran-ordered matrix is read the same way
+    solution, logdet, ok = _solve_by_blocks(
+        np.asfortranarray(block), whole[:n, n:], whole[n:, n:], rhs
+    )
+    np.testing.assert_allclose(solution, want_solution, rtol=1e-10)

@@ -63,19 +63,21 @@ RCOND_MIN = float(np.finfo(np.float64).eps)
 SMALL_DENSE = 2048
 
 
-def lapack_layout(matrix: np.ndarray) -> np.ndarray:
-    """A symmetric matrix in the layout LAPACK takes without a transposing copy.
+def lapack_layout(matrix: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``(array, lower)``: ``matrix`` for SciPy's Cholesky routines, without a transposing
+    copy, and the ``lower`` flag that makes LAPACK read ``matrix``'s lower triangle.
 
     SciPy hands LAPACK Fortran-ordered arrays: a C-ordered one is first copied into Fortran
-    order, a transposing copy (65 ms of a 175 ms Cholesky factor at S = 3,000 on this
-    project's 2-core machine). The transpose of a C-ordered array is Fortran-ordered and, for
-    a symmetric matrix, the same matrix, so it is passed instead (in place when the caller
-    allows it to be overwritten, else a plain copy). LAPACK then reads the other triangle:
-    the same numbers for a matrix that is exactly symmetric, as F and H here are.
+    order, a transposing copy (65 ms of a 175 ms factor at S = 3,000 on this project's 2-core
+    machine). The transpose of a C-ordered array is Fortran-ordered, and its upper triangle
+    is ``matrix``'s lower one, so that is passed with ``lower=False``: the factor is then
+    ``U = L^T``, in the array's memory. The entries read are the lower triangle's either
+    way, which matters where the caller's matrix is not exactly symmetric (H from neighbour
+    lists that are not mutual).
     """
     if matrix.flags.c_contiguous and not matrix.flags.f_contiguous:
-        return matrix.T
-    return matrix
+        return matrix.T, False
+    return matrix, True
 
 
 def _one_blas_thread(size: int):
@@ -154,8 +156,9 @@ def cholesky_solve_logdet(xp, matrix, rhs=None, overwrite=False, leading=None):
         matrix = np.asarray(matrix)
         with _one_blas_thread(matrix.shape[0]):
             try:
+                layout, lower = lapack_layout(matrix)
                 factor = scipy.linalg.cho_factor(
-                    lapack_layout(matrix), lower=True, overwrite_a=overwrite, check_finite=False
+                    layout, lower=lower, overwrite_a=overwrite, check_finite=False
                 )
             except (np.linalg.LinAlgError, ValueError):
                 return None, math.nan, False

@@ -361,22 +361,26 @@ def _solve_by_blocks(curvature_reg, cross, own, data_vector):
     pixels = curvature_reg.shape[0]
     with _linalg._one_blas_thread(pixels):
         try:
-            lower = scipy.linalg.cholesky(
-                _linalg.lapack_layout(curvature_reg),
-                lower=True,
-                overwrite_a=True,
-                check_finite=False,
+            layout, lower = _linalg.lapack_layout(curvature_reg)
+            factor = scipy.linalg.cholesky(
+                layout, lower=lower, overwrite_a=True, check_finite=False
             )
         except (np.linalg.LinAlgError, ValueError):
             return None, np.nan, False
-        diag = np.diagonal(lower)
+
+        def solve(rhs, transposed):
+            # L x = rhs, or L^T x = rhs when transposed (factor is L, or U = L^T)
+            trans = "T" if transposed == lower else "N"
+            return scipy.linalg.solve_triangular(
+                factor, rhs, lower=lower, trans=trans, check_finite=False
+            )
+
+        diag = np.diagonal(factor)
         if not np.all(np.isfinite(diag)) or not np.all(diag > 0):
             return None, np.nan, False
         logdet = 2.0 * float(np.sum(np.log(diag)))
-        z = scipy.linalg.solve_triangular(lower, cross, lower=True, check_finite=False)
-        y = scipy.linalg.solve_triangular(
-            lower, data_vector[:pixels], lower=True, check_finite=False
-        )
+        z = solve(cross, False)
+        y = solve(data_vector[:pixels], False)
         schur = own - z.T @ z
         try:
             schur_factor = scipy.linalg.cho_factor(schur, lower=True, check_finite=False)
@@ -385,9 +389,7 @@ def _solve_by_blocks(curvature_reg, cross, own, data_vector):
         amplitudes = scipy.linalg.cho_solve(
             schur_factor, data_vector[pixels:] - z.T @ y, check_finite=False
         )
-        sources = scipy.linalg.solve_triangular(
-            lower, y - z @ amplitudes, lower=True, trans="T", check_finite=False
-        )
+        sources = solve(y - z @ amplitudes, True)
     solution = np.concatenate([sources, amplitudes])
     return solution, logdet, bool(np.all(np.isfinite(solution)))
 
