@@ -220,6 +220,8 @@ def view(k: Lattice, backend: str) -> dict:
         "sizes": k.size_lines_for(
             k.kernel, *k.extent, *k.lets.values(), k.columns, *([k.rows] if cross else [])
         ),
+        # the symmetric conv's impl (a Python function) allocates F: the size its side needs
+        "columns_sizes": k.size_lines_for(k.columns),
         "lets": [f"{n} = {ex.lower(t, backend)}" for n, t in k.lets.items()],
         "kernel_expr": ex.lower(k.kernel, spelling),
         "extent": [ex.lower(e, backend) for e in k.extent],

@@ -980,7 +980,6 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
     pix_weights_for_sub_slim_index,
     pixels,
 ):
-    N = w_compact.shape[0]
     S = pixels
     _M, _B = pix_indexes_for_sub_slim_index.shape
     _cols_out = S
