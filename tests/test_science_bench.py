@@ -451,3 +451,16 @@ def test_lens_model_workload(tmp_path):
     assert "F two / F one" in log and "step with 20 functions / without" in log
     png = tmp_path / "out" / f"science-tiny_lens_model-{STAMP}" / "W4.png"
     assert png.read_bytes()[:8] == PNG_MAGIC
+
+
+@pytest.mark.parametrize(
+    "expected, got", [(-np.inf, -np.inf), (-np.inf, -10.0), (-10.0, np.nan), (np.nan, -10.0)]
+)
+def test_w4_evidence_check_refuses_values_that_are_not_finite(expected, got):
+    """A reference of -inf made the tolerance infinite: any step passed its check."""
+    from benchmarks.harness import WrongAnswer
+    from benchmarks.science.lens_model import _check_evidence, _evidence_tolerance
+
+    tolerance = _evidence_tolerance(1.0, expected)
+    with pytest.raises(WrongAnswer, match="not finite"):
+        _check_evidence(expected, tolerance, "step", got)

@@ -233,6 +233,9 @@ def rows_for(model: Model, backend: str):
 def _check_evidence(expected: float, tolerance: float, label: str, got) -> float:
     """The relative error of an evidence, failed when its absolute error is over
     ``tolerance`` (:func:`_evidence_tolerance`)."""
+    # a non-finite reference would make the tolerance infinite and pass anything
+    if not (np.isfinite(expected) and np.isfinite(float(got))):
+        raise WrongAnswer(f"{label}: evidence {float(got)} against {expected}: not finite")
     error = abs(float(got) - expected)
     _check_within(label, error, tolerance)
     return error / abs(expected)
