@@ -325,7 +325,8 @@ def linear_system(likelihood, model: LensModel, sizes: list[int]) -> dict:
         functions = xp.asarray(functions, dtype=xp.float64)
         w_functions = k.w_compact_matmul_function_columns_from(w_compact, native, functions)
         cross = k.sparse_mapping_matrix_transpose_matmul(w_functions, indexes, weights, pixels)
-        own = functions.T @ w_functions
+        with _linalg.single_blas_thread():
+            own = functions.T @ w_functions
         own = 0.5 * (own + own.T) + NO_REGULARIZATION_DIAGONAL * xp.eye(
             own.shape[0], dtype=xp.float64
         )
@@ -381,15 +382,17 @@ def _solve_by_blocks(curvature_reg, cross, own, data_vector):
         logdet = 2.0 * float(np.sum(np.log(diag)))
         z = solve(cross, False)
         y = solve(data_vector[:pixels], False)
-        schur = own - z.T @ z
-        try:
-            schur_factor = scipy.linalg.cho_factor(schur, lower=True, check_finite=False)
-        except (np.linalg.LinAlgError, ValueError):
-            return None, np.nan, False
-        amplitudes = scipy.linalg.cho_solve(
-            schur_factor, data_vector[pixels:] - z.T @ y, check_finite=False
-        )
-        sources = solve(y - z @ amplitudes, True)
+        with _linalg.single_blas_thread():  # L columns: no threads to wake (and leave spinning)
+            schur = own - z.T @ z
+            try:
+                schur_factor = scipy.linalg.cho_factor(schur, lower=True, check_finite=False)
+            except (np.linalg.LinAlgError, ValueError):
+                return None, np.nan, False
+            amplitudes = scipy.linalg.cho_solve(
+                schur_factor, data_vector[pixels:] - z.T @ y, check_finite=False
+            )
+            moved = y - z @ amplitudes
+        sources = solve(moved, True)
     solution = np.concatenate([sources, amplitudes])
     return solution, logdet, bool(np.all(np.isfinite(solution)))
 
