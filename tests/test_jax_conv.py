@@ -1,4 +1,5 @@
-"""JAX's ``method="conv"``: the Numba conv loop called through ``jax.pure_callback``.
+"""JAX's ``method="conv"``: the Numba conv loop called on the host (``buffer_callback`` on the
+CPU, else ``jax.pure_callback``).
 
 It must equal the reference in value, under ``jax.jit`` and under ``jax.vmap``, and its
 ``custom_vjp`` (the generated gather for the mapping weights, the array form for the
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import assert_close, get_dataset
 
+from autojax import _runtime
 from autojax import reference as ref
 
 jax = pytest.importorskip("jax")
@@ -149,3 +151,32 @@ def test_conv_under_jit_with_bad_values_gives_nan_without_running_the_loop():
         )
     )
     assert np.all(np.isnan(np.asarray(grad(weights))))
+
+
+def test_conv_writes_the_numba_result_into_each_walker_of_a_batch():
+    """On the CPU the loop writes into XLA's output buffer (buffer_callback): under jit and
+    under vmap of the compact form (walkers one after another, each into its slice of the
+    buffer) every entry is the Numba backend's, bit for bit, and a walker with an index out
+    of range is NaN without touching the others."""
+    nb_backend = pytest.importorskip("autojax.generated.numba")
+    ds = get_dataset("small-K1-ragged")
+    compact, native, indexes, weights, pixels = _curvature_args(ds)
+    func = getattr(aj, CURVATURE)
+    want = getattr(nb_backend, CURVATURE)(*_curvature_args(ds), method="conv")
+    jitted = jax.jit(lambda c: func(c, native, indexes, weights, pixels, method="conv"))
+    if jax.default_backend() == "cpu" and _runtime.jax_buffer_callback() is not None:
+        assert "buffer_callback" in str(jax.make_jaxpr(jitted)(jnp.asarray(compact)))
+    np.testing.assert_array_equal(np.asarray(jitted(jnp.asarray(compact))), want)
+
+    scales = np.array([1.0, 0.5, 2.0])
+    batch = jax.jit(jax.vmap(jitted))(jnp.asarray(compact[None] * scales[:, None, None]))
+    for n, scale in enumerate(scales):  # F is linear in the compact form; powers of 2: exact
+        np.testing.assert_array_equal(np.asarray(batch[n]), want * scale)
+
+    bad = np.stack([indexes, indexes, indexes])
+    bad[1, 0, 0] = pixels + 1000
+    call = jax.jit(jax.vmap(lambda i, c: func(c, native, i, weights, pixels, method="conv")))
+    got = np.asarray(call(jnp.asarray(bad), jnp.asarray(compact[None] * scales[:, None, None])))
+    assert np.all(np.isnan(got[1]))
+    np.testing.assert_array_equal(got[0], want)
+    np.testing.assert_array_equal(got[2], want * 2.0)
