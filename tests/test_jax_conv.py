@@ -180,3 +180,33 @@ def test_conv_writes_the_numba_result_into_each_walker_of_a_batch():
     assert np.all(np.isnan(got[1]))
     np.testing.assert_array_equal(got[0], want)
     np.testing.assert_array_equal(got[2], want * 2.0)
+
+
+def test_conv_without_buffer_callback_returns_the_same_through_pure_callback(monkeypatch):
+    """Where JAX cannot write into the output buffer (a GPU, an older JAX) the loop's result
+    comes back through jax.pure_callback: the same values, under jit, vmap and grad."""
+    monkeypatch.setattr(_runtime, "jax_buffer_callback", lambda: None)
+    jax.clear_caches()  # the kernel's jit traced with buffer_callback in earlier tests
+    ds = get_dataset("small-K1-ragged")
+    compact, native, indexes, weights, pixels = _curvature_args(ds)
+    func = getattr(aj, CURVATURE)
+    want = ref.curvature_matrix_via_w_compact_sparse_mapping_matrix_from(*_curvature_args(ds))
+
+    def call(w):
+        return func(compact, native, indexes, w, pixels, method="conv")
+
+    w = jnp.asarray(weights)
+    jaxpr = str(jax.make_jaxpr(call)(w))
+    assert "pure_callback" in jaxpr and "buffer_callback" not in jaxpr
+    assert_close(jax.jit(call)(w), want, err_msg="jit(conv) through pure_callback")
+    got = jax.jit(jax.vmap(call))(jnp.stack([w, 2.0 * w]))
+    assert_close(got[1], 4.0 * want, err_msg="vmap(conv) through pure_callback")
+    grad = jax.jit(jax.grad(lambda w: jnp.sum(call(w) ** 2)))(w)
+    monkeypatch.undo()
+    jax.clear_caches()
+    np.testing.assert_allclose(
+        np.asarray(grad),
+        np.asarray(jax.jit(jax.grad(lambda w: jnp.sum(call(w) ** 2)))(w)),
+        rtol=1e-12,
+        atol=0.0,
+    )
