@@ -17,3 +17,20 @@ def test_openmp_waits_passively_unless_the_user_chose(preset, expected):
     code = "import os, autojax; print(os.environ['OMP_WAIT_POLICY'])"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == expected, out.stderr
+
+
+def test_huge_page_advice_covers_whole_pages_inside_the_array():
+    """advise_huge_pages (for the host loop's result in XLA's buffer) gives the kernel a
+    page-aligned range inside the array, also for a view that starts mid-page (a range
+    outside the pages' bounds would be refused with EINVAL), and leaves the values alone;
+    small arrays are not worth the call. The allocator itself is not changed."""
+    np = pytest.importorskip("numpy")
+    from autojax import _runtime
+
+    if not os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
+        pytest.skip("no transparent huge pages on this system (not Linux, or not built in)")
+    big = np.arange(2**21, dtype=np.float64)  # 16 MiB
+    for view in (big, big[1:], big.view(np.uint8)[3:-5]):
+        assert _runtime.advise_huge_pages(view)
+    np.testing.assert_array_equal(big, np.arange(2**21, dtype=np.float64))
+    assert not _runtime.advise_huge_pages(np.zeros(1000))

@@ -871,7 +871,7 @@ def _libc_madvise():
     return madvise
 
 
-def advise_huge_pages(array) -> None:
+def advise_huge_pages(array) -> bool:
     """Ask Linux to back the whole pages inside ``array`` (a NumPy array about to be
     written for the first time) with transparent huge pages.
 
@@ -880,17 +880,18 @@ def advise_huge_pages(array) -> None:
     gives huge pages only on request (``/sys/kernel/mm/transparent_hugepage/enabled`` is
     ``madvise``) the first touch faults it in 4 KiB pages, about 30 ms for the 72 MB of F
     at S = 3,000. NumPy asks the same for its own large arrays. Nothing where the advice
-    is unknown (not Linux) or refused: the result is the same, only slower to write."""
+    is unknown (not Linux) or refused: the result is the same, only slower to write.
+    Returns whether the advice was given and accepted."""
     if array.nbytes < _HUGE_PAGES_MIN_BYTES:
-        return
+        return False
     madvise = _libc_madvise()
     if madvise is None:
-        return
+        return False
     import mmap
 
     page = mmap.PAGESIZE
     start = array.__array_interface__["data"][0]
     first = -(-start // page) * page
     last = (start + array.nbytes) // page * page
-    if last > first:
-        madvise(first, last - first, _MADV_HUGEPAGE)  # a failure leaves 4 KiB pages
+    # a failure (a kernel without transparent huge pages) leaves 4 KiB pages
+    return last > first and madvise(first, last - first, _MADV_HUGEPAGE) == 0
