@@ -148,8 +148,10 @@ rows while in cache. A box of at most 160 x 160 takes eight columns at a time in
 over the whole box for each, and every entry of F as one dot product over a column of T
 (no scatter; at M = 716 about 2x faster). Cost: (entries of T) x M multiply-adds, O(N^2)
 memory. In JAX the same
-compiled loop runs on the host through ``jax.pure_callback`` (jit, vmap and grad keep
-working: the gradient with respect to the weights of T is a generated gather over W T).""",
+compiled loop runs on the host, writing F into the buffer XLA allocates for it
+(``jax.experimental.buffer_callback`` on the CPU, else ``jax.pure_callback``; jit, vmap and
+grad keep working: the gradient with respect to the weights of T is a generated gather over
+W T).""",
         method="conv",
         **LATTICE_W_T,
         lowering={"numba": "conv", "jax": "conv"},

@@ -1,4 +1,5 @@
-"""JAX's ``method="conv"``: the Numba conv loop called through ``jax.pure_callback``.
+"""JAX's ``method="conv"``: the Numba conv loop called on the host (``buffer_callback`` on the
+CPU, else ``jax.pure_callback``).
 
 It must equal the reference in value, under ``jax.jit`` and under ``jax.vmap``, and its
 ``custom_vjp`` (the generated gather for the mapping weights, the array form for the
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import assert_close, get_dataset
 
+from autojax import _runtime
 from autojax import reference as ref
 
 jax = pytest.importorskip("jax")
@@ -149,3 +151,62 @@ def test_conv_under_jit_with_bad_values_gives_nan_without_running_the_loop():
         )
     )
     assert np.all(np.isnan(np.asarray(grad(weights))))
+
+
+def test_conv_writes_the_numba_result_into_each_walker_of_a_batch():
+    """On the CPU the loop writes into XLA's output buffer (buffer_callback): under jit and
+    under vmap of the compact form (walkers one after another, each into its slice of the
+    buffer) every entry is the Numba backend's, bit for bit, and a walker with an index out
+    of range is NaN without touching the others."""
+    nb_backend = pytest.importorskip("autojax.generated.numba")
+    ds = get_dataset("small-K1-ragged")
+    compact, native, indexes, weights, pixels = _curvature_args(ds)
+    func = getattr(aj, CURVATURE)
+    want = getattr(nb_backend, CURVATURE)(*_curvature_args(ds), method="conv")
+    jitted = jax.jit(lambda c: func(c, native, indexes, weights, pixels, method="conv"))
+    if jax.default_backend() == "cpu" and _runtime.jax_buffer_callback() is not None:
+        assert "buffer_callback" in str(jax.make_jaxpr(jitted)(jnp.asarray(compact)))
+    np.testing.assert_array_equal(np.asarray(jitted(jnp.asarray(compact))), want)
+
+    scales = np.array([1.0, 0.5, 2.0])
+    batch = jax.jit(jax.vmap(jitted))(jnp.asarray(compact[None] * scales[:, None, None]))
+    for n, scale in enumerate(scales):  # F is linear in the compact form; powers of 2: exact
+        np.testing.assert_array_equal(np.asarray(batch[n]), want * scale)
+
+    bad = np.stack([indexes, indexes, indexes])
+    bad[1, 0, 0] = pixels + 1000
+    call = jax.jit(jax.vmap(lambda i, c: func(c, native, i, weights, pixels, method="conv")))
+    got = np.asarray(call(jnp.asarray(bad), jnp.asarray(compact[None] * scales[:, None, None])))
+    assert np.all(np.isnan(got[1]))
+    np.testing.assert_array_equal(got[0], want)
+    np.testing.assert_array_equal(got[2], want * 2.0)
+
+
+def test_conv_without_buffer_callback_returns_the_same_through_pure_callback(monkeypatch):
+    """Where JAX cannot write into the output buffer (a GPU, an older JAX) the loop's result
+    comes back through jax.pure_callback: the same values, under jit, vmap and grad."""
+    monkeypatch.setattr(_runtime, "jax_buffer_callback", lambda: None)
+    jax.clear_caches()  # the kernel's jit traced with buffer_callback in earlier tests
+    ds = get_dataset("small-K1-ragged")
+    compact, native, indexes, weights, pixels = _curvature_args(ds)
+    func = getattr(aj, CURVATURE)
+    want = ref.curvature_matrix_via_w_compact_sparse_mapping_matrix_from(*_curvature_args(ds))
+
+    def call(w):
+        return func(compact, native, indexes, w, pixels, method="conv")
+
+    w = jnp.asarray(weights)
+    jaxpr = str(jax.make_jaxpr(call)(w))
+    assert "pure_callback" in jaxpr and "buffer_callback" not in jaxpr
+    assert_close(jax.jit(call)(w), want, err_msg="jit(conv) through pure_callback")
+    got = jax.jit(jax.vmap(call))(jnp.stack([w, 2.0 * w]))
+    assert_close(got[1], 4.0 * want, err_msg="vmap(conv) through pure_callback")
+    grad = jax.jit(jax.grad(lambda w: jnp.sum(call(w) ** 2)))(w)
+    monkeypatch.undo()
+    jax.clear_caches()
+    np.testing.assert_allclose(
+        np.asarray(grad),
+        np.asarray(jax.jit(jax.grad(lambda w: jnp.sum(call(w) ** 2)))(w)),
+        rtol=1e-12,
+        atol=0.0,
+    )

@@ -46,3 +46,20 @@ def test_small_products_run_blas_on_the_calling_thread():
     after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     assert inside == [1] * len(inside)
     assert after == [i["num_threads"] for i in blas]
+
+
+def test_huge_page_advice_covers_whole_pages_inside_the_array():
+    """advise_huge_pages (for the host loop's result in XLA's buffer) gives the kernel a
+    page-aligned range inside the array, also for a view that starts mid-page (a range
+    outside the pages' bounds would be refused with EINVAL), and leaves the values alone;
+    small arrays are not worth the call. The allocator itself is not changed."""
+    np = pytest.importorskip("numpy")
+    from autojax import _runtime
+
+    if not os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
+        pytest.skip("no transparent huge pages on this system (not Linux, or not built in)")
+    big = np.arange(2**21, dtype=np.float64)  # 16 MiB
+    for view in (big, big[1:], big.view(np.uint8)[3:-5]):
+        assert _runtime.advise_huge_pages(view)
+    np.testing.assert_array_equal(big, np.arange(2**21, dtype=np.float64))
+    assert not _runtime.advise_huge_pages(np.zeros(1000))

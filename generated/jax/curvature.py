@@ -555,9 +555,11 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
     pix_indexes_for_sub_slim_index,
     pix_weights_for_sub_slim_index,
     pixels,
+    _into=None,
 ):
-    """out on the host (NumPy in and out): the Numba backend's conv loop. Under jax.vmap
-    (leading walker axes on the arguments) a batch: see _curvature_matrix_via_w_compact_conv_from_impl_host_batch."""
+    """out on the host (NumPy in and out): the Numba backend's conv loop, written into _into
+    (a C-ordered float64 array of out's shape, every entry overwritten) when given. Under
+    jax.vmap (leading walker axes on the arguments) a batch: see _curvature_matrix_via_w_compact_conv_from_impl_host_batch."""
     _lead, _per_walker, _arrays = _runtime.walker_axes(
         (
             w_compact,
@@ -569,7 +571,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
     )
     if _lead:
         return _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
-            _lead, _per_walker, *_arrays, pixels=pixels
+            _lead, _per_walker, *_arrays, pixels=pixels, _into=_into
         )
     if not _curvature_matrix_via_w_compact_conv_from_impl_in_range(
         w_compact,
@@ -578,20 +580,26 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host(
         pix_weights_for_sub_slim_index,
         pixels,
     ):
-        _out = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
-            w_compact,
-            native_index_for_slim_index,
-            pix_indexes_for_sub_slim_index,
-            pix_weights_for_sub_slim_index,
-            pixels,
-        )
-        return np.full(_out.shape, np.nan)
+        if _into is None:
+            return np.full(
+                _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+                    w_compact,
+                    native_index_for_slim_index,
+                    pix_indexes_for_sub_slim_index,
+                    pix_weights_for_sub_slim_index,
+                    pixels,
+                ).shape,
+                np.nan,
+            )
+        _into[...] = np.nan
+        return _into
     return _curvature_matrix_via_w_compact_conv_from_impl_numba(
         np.ascontiguousarray(w_compact),
         np.ascontiguousarray(native_index_for_slim_index),
         np.ascontiguousarray(pix_indexes_for_sub_slim_index),
         np.ascontiguousarray(pix_weights_for_sub_slim_index),
         pixels,
+        _into,
     )
 
 
@@ -603,8 +611,10 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
     pix_indexes_for_sub_slim_index,
     pix_weights_for_sub_slim_index,
     pixels,
+    _into=None,
 ):
-    """A batch of walkers in one callback (arguments as _runtime.walker_axes gives them).
+    """A batch of walkers in one callback (arguments as _runtime.walker_axes gives them),
+    written into _into (of shape (*_lead, *out's shape)) when given.
     When only the sparse rows differ between walkers: the walkers in parallel
     (_runtime.for_each_walker), each through the serial twin of the conv loop (one thread per
     walker: no pool woken per loop, no column split); else (and for one walker) one walker
@@ -632,7 +642,11 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
         pix_weights_for_sub_slim_index[0],
         pixels=pixels,
     ).shape
-    _result = np.empty((_walkers, *_shape), dtype=np.float64)
+    if _into is None:
+        _result = np.empty((_walkers, *_shape), dtype=np.float64)
+    else:
+        # a view: the buffer is C-ordered
+        _result = _into.reshape((_walkers, *_shape))
     _rows_only = not any(
         _p
         for _a, _p in zip(
@@ -690,12 +704,13 @@ def _curvature_matrix_via_w_compact_conv_from_impl_host_batch(
         _runtime.for_each_walker(_one, _walkers)
         return _result.reshape((*_lead, *_shape))
     for _k in range(_walkers):
-        _result[_k] = _curvature_matrix_via_w_compact_conv_from_impl_host(
+        _curvature_matrix_via_w_compact_conv_from_impl_host(
             w_compact[_index[0][_k]],
             native_index_for_slim_index[_index[1][_k]],
             pix_indexes_for_sub_slim_index[_index[2][_k]],
             pix_weights_for_sub_slim_index[_index[3][_k]],
             pixels=pixels,
+            _into=_result[_k],
         )
     return _result.reshape((*_lead, *_shape))
 
@@ -742,6 +757,65 @@ def _curvature_matrix_via_w_compact_conv_from_impl_shapes(
     return jax.ShapeDtypeStruct((_cols_out, _cols_out), jnp.float64)
 
 
+def _curvature_matrix_via_w_compact_conv_from_impl_forward(
+    w_compact,
+    native_index_for_slim_index,
+    pix_indexes_for_sub_slim_index,
+    pix_weights_for_sub_slim_index,
+    pixels,
+):
+    """out by the host loop. Where JAX has buffer_callback (on the CPU) the loop writes into
+    the output buffer XLA allocates: no copy of out (10 ms for the 72 MB of F at S = 3,000),
+    and the buffer's pages are asked to be huge before the loop first touches them
+    (_runtime.advise_huge_pages: 4 KiB faults through 72 MB took 30 ms). Else
+    jax.pure_callback."""
+    _out = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+        pixels,
+    )
+    _buffer_callback = _runtime.jax_buffer_callback()
+    if _buffer_callback is None:
+        _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host, pixels=pixels)
+        return jax.pure_callback(
+            _host,
+            _out,
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            vmap_method="expand_dims",
+        )
+
+    def _into(
+        _context,
+        _result,
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+    ):
+        _result = np.asarray(_result)
+        _runtime.advise_huge_pages(_result)
+        _curvature_matrix_via_w_compact_conv_from_impl_host(
+            np.asarray(w_compact),
+            np.asarray(native_index_for_slim_index),
+            np.asarray(pix_indexes_for_sub_slim_index),
+            np.asarray(pix_weights_for_sub_slim_index),
+            pixels=pixels,
+            _into=_result,
+        )
+
+    return _buffer_callback(_into, _out, vmap_method="expand_dims")(
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+    )
+
+
 @partial(jax.custom_vjp, nondiff_argnums=[4])
 def _curvature_matrix_via_w_compact_conv_from_impl_call(
     w_compact,
@@ -750,22 +824,12 @@ def _curvature_matrix_via_w_compact_conv_from_impl_call(
     pix_weights_for_sub_slim_index,
     pixels,
 ):
-    _out = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+    return _curvature_matrix_via_w_compact_conv_from_impl_forward(
         w_compact,
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
         pixels,
-    )
-    _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host, pixels=pixels)
-    return jax.pure_callback(
-        _host,
-        _out,
-        w_compact,
-        native_index_for_slim_index,
-        pix_indexes_for_sub_slim_index,
-        pix_weights_for_sub_slim_index,
-        vmap_method="expand_dims",
     )
 
 
@@ -790,22 +854,12 @@ def _curvature_matrix_via_w_compact_conv_from_impl_fwd(
         pix_weights_for_sub_slim_index.value,
         pix_weights_for_sub_slim_index.perturbed,
     )
-    _out = _curvature_matrix_via_w_compact_conv_from_impl_shapes(
+    out = _curvature_matrix_via_w_compact_conv_from_impl_forward(
         w_compact,
         native_index_for_slim_index,
         pix_indexes_for_sub_slim_index,
         pix_weights_for_sub_slim_index,
         pixels,
-    )
-    _host = partial(_curvature_matrix_via_w_compact_conv_from_impl_host, pixels=pixels)
-    out = jax.pure_callback(
-        _host,
-        _out,
-        w_compact,
-        native_index_for_slim_index,
-        pix_indexes_for_sub_slim_index,
-        pix_weights_for_sub_slim_index,
-        vmap_method="expand_dims",
     )
     # the backward pass reruns the loop on the same arguments (nothing larger is kept)
     loop_args = (
@@ -916,8 +970,10 @@ def curvature_matrix_via_w_compact_conv_from(
     over the whole box for each, and every entry of F as one dot product over a column of T
     (no scatter; at M = 716 about 2x faster). Cost: (entries of T) x M multiply-adds, O(N^2)
     memory. In JAX the same
-    compiled loop runs on the host through ``jax.pure_callback`` (jit, vmap and grad keep
-    working: the gradient with respect to the weights of T is a generated gather over W T).
+    compiled loop runs on the host, writing F into the buffer XLA allocates for it
+    (``jax.experimental.buffer_callback`` on the CPU, else ``jax.pure_callback``; jit, vmap and
+    grad keep working: the gradient with respect to the weights of T is a generated gather over
+    W T).
 
     Method: ``conv`` (family ``curvature_matrix``).
 

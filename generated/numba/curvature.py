@@ -979,14 +979,18 @@ def _curvature_matrix_via_w_compact_conv_from_impl(
     pix_indexes_for_sub_slim_index,
     pix_weights_for_sub_slim_index,
     pixels,
+    out=None,
 ):
+    """out = the result, written into ``out`` (C-ordered float64 of the result's shape, every
+    entry overwritten) when given: JAX's host callback passes its output buffer."""
     S = pixels
     _M, _B = pix_indexes_for_sub_slim_index.shape
     _cols_out = S
     # the result is allocated here: NumPy backs large arrays with huge pages where the
     # system allows it, so their first touch costs a fraction of what Numba's allocation
     # does (about 25 ms per 72 MB on a VM with 4 KiB pages)
-    out = np.empty((_cols_out, _cols_out), dtype=np.float64)
+    if out is None:
+        out = np.empty((_cols_out, _cols_out), dtype=np.float64)
     # little work: one thread (waking the pool for each parallel loop costs more there)
     if _M * _M * _B <= 2097152:
         return _curvature_matrix_via_w_compact_conv_from_impl_serial(
@@ -1032,8 +1036,10 @@ def curvature_matrix_via_w_compact_conv_from(
     over the whole box for each, and every entry of F as one dot product over a column of T
     (no scatter; at M = 716 about 2x faster). Cost: (entries of T) x M multiply-adds, O(N^2)
     memory. In JAX the same
-    compiled loop runs on the host through ``jax.pure_callback`` (jit, vmap and grad keep
-    working: the gradient with respect to the weights of T is a generated gather over W T).
+    compiled loop runs on the host, writing F into the buffer XLA allocates for it
+    (``jax.experimental.buffer_callback`` on the CPU, else ``jax.pure_callback``; jit, vmap and
+    grad keep working: the gradient with respect to the weights of T is a generated gather over
+    W T).
 
     Method: ``conv`` (family ``curvature_matrix``).
 

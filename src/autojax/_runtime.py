@@ -834,3 +834,64 @@ def for_each_walker(function, walkers: int) -> None:
 
     for done in [_WALKER_POOL.submit(share, t) for t in range(threads)]:
         done.result()
+
+
+def jax_buffer_callback():
+    """``jax.experimental.buffer_callback.buffer_callback`` where a host callback may write
+    its result straight into the output buffer XLA allocates (JAX on the CPU, a JAX that
+    has it); else None (then ``jax.pure_callback``, whose result XLA copies)."""
+    if jax_on_gpu():
+        return None
+    try:
+        from jax.experimental.buffer_callback import buffer_callback
+    except ImportError:  # an older JAX
+        return None
+    return buffer_callback
+
+
+#: Linux's madvise advice asking for transparent huge pages (MADV_HUGEPAGE)
+_MADV_HUGEPAGE = 14
+#: the smallest array worth the system call (a huge page is 2 MiB)
+_HUGE_PAGES_MIN_BYTES = 4 * 2**20
+
+
+@functools.cache
+def _libc_madvise():
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise.restype = ctypes.c_int
+    return madvise
+
+
+def advise_huge_pages(array) -> bool:
+    """Ask Linux to back the whole pages inside ``array`` (a NumPy array about to be
+    written for the first time) with transparent huge pages.
+
+    For a result written into a buffer XLA allocated (see :func:`jax_buffer_callback`):
+    glibc serves an allocation that large with a fresh ``mmap``, and where the system
+    gives huge pages only on request (``/sys/kernel/mm/transparent_hugepage/enabled`` is
+    ``madvise``) the first touch faults it in 4 KiB pages, about 30 ms for the 72 MB of F
+    at S = 3,000. NumPy asks the same for its own large arrays. Nothing where the advice
+    is unknown (not Linux) or refused: the result is the same, only slower to write.
+    Returns whether the advice was given and accepted."""
+    if array.nbytes < _HUGE_PAGES_MIN_BYTES:
+        return False
+    madvise = _libc_madvise()
+    if madvise is None:
+        return False
+    import mmap
+
+    page = mmap.PAGESIZE
+    start = array.__array_interface__["data"][0]
+    first = -(-start // page) * page
+    last = (start + array.nbytes) // page * page
+    # a failure (a kernel without transparent huge pages) leaves 4 KiB pages
+    return last > first and madvise(first, last - first, _MADV_HUGEPAGE) == 0
