@@ -248,18 +248,20 @@ def _curvature_matrix_cross_via_w_compact_fft_from_impl(
     _left = _mapping_matrix_from_impl(
         pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, S
     )
-    _flat = native_index_for_slim_index[:, 0] * _L2 + native_index_for_slim_index[:, 1]
-    _gather = _runtime.inverse_positions(xp, _flat, _L1 * _L2)
+    # the columns are placed on the (_H, _W) box only: the transforms pad it to the lattice
+    # and read back the box's rows (_runtime.lattice_convolve)
+    _flat = native_index_for_slim_index[:, 0] * _W + native_index_for_slim_index[:, 1]
+    _flat_out = native_index_for_slim_index[:, 0] * _L2 + native_index_for_slim_index[:, 1]
+    _gather = _runtime.inverse_positions(xp, _flat, _H * _W)
     _chunk = _runtime.fft_chunk(_L1 * _L2, _cols_out)
     _blocks = []
     for _s0 in range(0, _cols_out, _chunk):
         _t = _mapping[:, _s0 : min(_s0 + _chunk, _cols_out)]
         _n = _t.shape[1]
         _padded = xp.concat([_t, xp.zeros((1, _n), dtype=xp.float64, device=_dev)], axis=0)
-        _grid = xp.reshape(xp.take(_padded, _gather, axis=0), (_L1, _L2, _n))
-        _spectrum = _runtime.rfftn(xp, _grid, (0, 1)) * _khat[:, :, None]
-        _wt = _runtime.irfftn(xp, _spectrum, (_L1, _L2), (0, 1))
-        _wt = xp.take(xp.reshape(_wt, (_L1 * _L2, _n)), _flat, axis=0)
+        _grid = xp.reshape(xp.take(_padded, _gather, axis=0), (_H, _W, _n))
+        _wt = _runtime.lattice_convolve(xp, _grid, _khat[:, :, None], _L1, _L2)
+        _wt = xp.take(xp.reshape(_wt, (_H * _L2, _n)), _flat_out, axis=0)
         _blocks.append(xp.matmul(xp.matrix_transpose(_left), _wt))
     return xp.concat(_blocks, axis=1)
 
@@ -461,18 +463,20 @@ def _w_compact_matmul_function_columns_from_impl(
     _M = native_index_for_slim_index.shape[0]
     _cols_out = L
     _mapping = function_columns
-    _flat = native_index_for_slim_index[:, 0] * _L2 + native_index_for_slim_index[:, 1]
-    _gather = _runtime.inverse_positions(xp, _flat, _L1 * _L2)
+    # the columns are placed on the (_H, _W) box only: the transforms pad it to the lattice
+    # and read back the box's rows (_runtime.lattice_convolve)
+    _flat = native_index_for_slim_index[:, 0] * _W + native_index_for_slim_index[:, 1]
+    _flat_out = native_index_for_slim_index[:, 0] * _L2 + native_index_for_slim_index[:, 1]
+    _gather = _runtime.inverse_positions(xp, _flat, _H * _W)
     _chunk = _runtime.fft_chunk(_L1 * _L2, _cols_out)
     _blocks = []
     for _s0 in range(0, _cols_out, _chunk):
         _t = _mapping[:, _s0 : min(_s0 + _chunk, _cols_out)]
         _n = _t.shape[1]
         _padded = xp.concat([_t, xp.zeros((1, _n), dtype=xp.float64, device=_dev)], axis=0)
-        _grid = xp.reshape(xp.take(_padded, _gather, axis=0), (_L1, _L2, _n))
-        _spectrum = _runtime.rfftn(xp, _grid, (0, 1)) * _khat[:, :, None]
-        _wt = _runtime.irfftn(xp, _spectrum, (_L1, _L2), (0, 1))
-        _wt = xp.take(xp.reshape(_wt, (_L1 * _L2, _n)), _flat, axis=0)
+        _grid = xp.reshape(xp.take(_padded, _gather, axis=0), (_H, _W, _n))
+        _wt = _runtime.lattice_convolve(xp, _grid, _khat[:, :, None], _L1, _L2)
+        _wt = xp.take(xp.reshape(_wt, (_H * _L2, _n)), _flat_out, axis=0)
         _blocks.append(_wt)
     return xp.concat(_blocks, axis=1)
 

@@ -330,9 +330,10 @@ NUFFT_KEEP_BYTES = int(os.environ.get("AUTOJAX_NUFFT_KEEP_BYTES", 2**27))
 _kept = threading.local()
 
 
-def nufft_buffer(role: str, shape):
-    """A complex128 array of ``shape`` for a NUFFT's weights or library output (``role``),
-    every entry to be overwritten, never returned to the caller.
+def kept_buffer(role: str, shape):
+    """A complex128 array of ``shape`` for a temporary (``role``: a NUFFT's weights or
+    library output, a lattice spectrum), every entry to be overwritten, never returned to
+    the caller.
 
     The calling thread keeps one buffer per role (the largest asked for, up to
     :data:`NUFFT_KEEP_BYTES`) and hands out a view of its first entries: fresh K-sized
@@ -350,6 +351,10 @@ def nufft_buffer(role: str, shape):
         kept = np.empty((total,), dtype=np.complex128)
         setattr(_kept, role, kept)
     return kept[:total].reshape(shape)
+
+
+#: the NUFFT templates' name for :func:`kept_buffer`
+nufft_buffer = kept_buffer
 
 
 #: elements per chunk of the NumPy NUFFT templates' weight pass: its temporaries stay in
@@ -766,13 +771,36 @@ def rfftn(xp, array, axes):
     return xp.fft.rfftn(array, axes=axes)
 
 
-def irfftn(xp, array, s, axes):
-    """``xp.fft.irfftn``, threaded for NumPy arrays as :func:`rfftn`."""
+def lattice_convolve(xp, box, khat, l1: int, l2: int):
+    """Rows ``0..h-1`` (``h = box.shape[0]``) of the circular convolution, on the
+    ``(l1, l2)`` lattice over axes (0, 1), of ``box`` zero-padded to it with the kernel whose
+    real 2-D FFT is ``khat`` (broadcast against the spectrum's trailing axes): the Lattice
+    kind's ``fft`` lowering of W applied to columns placed on the (h, w) box.
+
+    Pruned transforms: a real FFT of length ``l2`` along axis 1 of the box's rows alone,
+    a complex one of length ``l1`` along axis 0, the product, the inverse along axis 0,
+    and the real inverse along axis 1 of the ``h`` rows read back; the rows of zeros are
+    never transformed along axis 1. NumPy arrays: SciPy's FFT on every usable core, the
+    spectrum in the calling thread's kept buffer and transformed in place (a fresh
+    spectrum per call costs its page faults every call, and SciPy's own padding of axis
+    0 was slow). Measured at alma (288-square lattice, 140 x 140 box, 20 columns, 2
+    cores): 11 ms against 20 ms for ``rfftn`` and ``irfftn`` of the whole lattice.
+    """
+    h = box.shape[0]
     if _is_numpy(xp):
         import scipy.fft
 
-        return scipy.fft.irfftn(array, s=s, axes=axes, workers=usable_cores())
-    return xp.fft.irfftn(array, s=s, axes=axes)
+        workers = usable_cores()
+        rows = scipy.fft.rfft(box, n=l2, axis=1, workers=workers)
+        spectrum = kept_buffer("lattice spectrum", (l1, *rows.shape[1:]))
+        spectrum[:h] = rows
+        spectrum[h:] = 0
+        spectrum = scipy.fft.fft(spectrum, axis=0, workers=workers, overwrite_x=True)
+        spectrum *= khat
+        spectrum = scipy.fft.ifft(spectrum, axis=0, workers=workers, overwrite_x=True)
+        return scipy.fft.irfft(spectrum[:h], n=l2, axis=1, workers=workers)
+    spectrum = xp.fft.fft(xp.fft.rfft(box, n=l2, axis=1), n=l1, axis=0) * khat
+    return xp.fft.irfft(xp.fft.ifft(spectrum, axis=0)[:h, ...], n=l2, axis=1)
 
 
 def walker_axes(arguments, ranks) -> tuple[tuple[int, ...], list[bool], list]:
