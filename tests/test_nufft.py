@@ -844,6 +844,54 @@ def test_non_finite_coordinates_never_reach_ducc0(jax_backend):
     assert np.all(np.isnan(np.asarray(got)))
 
 
+@needs_ducc0
+def test_traced_argument_checks_run_in_the_ducc0_callback(jax_backend):
+    """Under jax.jit the ducc0 kernels check their arguments in their host callback: a
+    value a rule refuses gives all NaN (per batch element under vmap) and checkify reports
+    the eager message, with no XLA pass over the arrays beside the callback."""
+    import jax
+    from jax.experimental import checkify
+
+    noise, uv = _data(60, seed=15)
+    zero = noise.copy()
+    zero[4] = 0.0
+    jitted = jax.jit(getattr(jax_backend, DUCC0), static_argnums=0)
+    expected = ref.w_compact_curvature_interferometer_from(4, noise, uv, PIXEL_SCALE)
+    _check(jitted(4, noise, uv, PIXEL_SCALE), expected, label="jit")
+    assert np.all(np.isnan(np.asarray(jitted(4, zero, uv, PIXEL_SCALE))))
+    err, _ = checkify.checkify(jax.jit(lambda n: jitted(4, n, uv, PIXEL_SCALE)))(zero)
+    assert "argument 'noise_map_real' holds 0.0 at flat index 4" in err.get()
+    both = jax.jit(jax.vmap(lambda n: getattr(jax_backend, DUCC0)(4, n, uv, PIXEL_SCALE)))(
+        np.stack([noise, zero])
+    )
+    assert np.all(np.isfinite(both[0])) and np.all(np.isnan(both[1]))
+    hlo = jitted.lower(4, noise, uv, PIXEL_SCALE).compile().as_text()
+    assert "reduce" not in hlo and "is-finite" not in hlo
+    vis, noise_c, uv_d, grid = _dirty_data(5, 40, seed=16)
+    noise_c = noise_c.copy()
+    noise_c[3] = np.inf
+    got = jax.jit(getattr(jax_backend, DIRTY_DUCC0))(vis, noise_c, uv_d, grid)
+    assert np.all(np.isnan(np.asarray(got)))
+
+
+def test_host_callback_whose_output_is_not_the_result_still_poisons():
+    """A validated kernel that does more after its host callback is poisoned by the wrapper
+    as usual, even where what it does hides the callback's NaN."""
+    import jax
+    import jax.numpy as jnp
+
+    from autojax._validate import validated
+
+    @validated(convert="jax", x="f8[K] !=0")
+    def masked(x):
+        host = lambda x: 2 * x  # noqa: E731
+        y = _runtime.host_callback(host, x.shape, "float64", {}, {"x": x})
+        return jnp.where(jnp.isnan(y), 0.0, y) + 1.0
+
+    np.testing.assert_array_equal(jax.jit(masked)(np.array([1.0, 2.0])), [3.0, 5.0])
+    assert np.all(np.isnan(jax.jit(masked)(np.array([1.0, 0.0]))))
+
+
 def test_mode_slice_reads_modes_forward_and_reversed():
     """A centred axis holds modes -half..half at half + mode; a flipped axis (negative
     scale) holds mode m at half - m."""

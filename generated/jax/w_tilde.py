@@ -265,7 +265,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl_host(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps=1e-14
 ):
     # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
-    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    # code path), called eagerly on concrete CPU arrays or in a host callback (_runtime.host_route)
     import numpy as np
 
     xp = np  # NumPy arrays only here
@@ -342,24 +342,6 @@ def _w_compact_curvature_interferometer_nufft_from_impl_jit(
     _lo1 = -(N - 1)
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
-    if _total and _runtime.jax_host_ducc0(
-        "w_compact_curvature_interferometer_nufft_from", "auto", eps, False
-    ):
-        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
-        return _runtime.host_callback(
-            _w_compact_curvature_interferometer_nufft_from_impl_host,
-            (N, 2 * N - 1),
-            "float64",
-            {
-                "grid_size": grid_size,
-                "eps": eps,
-            },
-            {
-                "noise_map_real": noise_map_real,
-                "uv_wavelengths": uv_wavelengths,
-                "pixel_scale": pixel_scale,
-            },
-        )
 
     def _raw_points(k):
         # the points of the visibilities k (an index array), as computed (maybe not finite)
@@ -444,29 +426,30 @@ def _w_compact_curvature_interferometer_nufft_from_impl_jit(
 def _w_compact_curvature_interferometer_nufft_from_impl(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
 ):
-    if _runtime.jax_host_ducc0(
-        "w_compact_curvature_interferometer_nufft_from",
-        "auto",
-        eps,
-        False,
-        noise_map_real,
-        uv_wavelengths,
-        pixel_scale,
-    ):
-        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
-        return _runtime.host_eager(
+    N = grid_size
+    K = noise_map_real.shape[0]
+    if _runtime.jax_host_ducc0("w_compact_curvature_interferometer_nufft_from", "auto", eps, False):
+        # ducc0 on the CPU: the NumPy code on the host, eagerly on concrete arrays (its
+        # ValueErrors too), else the whole kernel in one callback (a NaN result for bad
+        # values: it runs the argument checks of a traced call itself)
+        return _runtime.host_route(
             _w_compact_curvature_interferometer_nufft_from_impl_host,
-            grid_size,
-            noise_map_real,
-            uv_wavelengths,
-            pixel_scale,
-            eps,
+            (N, 2 * N - 1),
+            "float64",
+            {
+                "grid_size": grid_size,
+                "eps": eps,
+            },
+            {
+                "noise_map_real": noise_map_real,
+                "uv_wavelengths": uv_wavelengths,
+                "pixel_scale": pixel_scale,
+            },
+            empty=not K,
         )
     # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
     # input): a ValueError before any library sees them; traced ones are replaced by 0 and
     # the result poisoned in the jitted part
-    N = grid_size
-    K = noise_map_real.shape[0]
     d = 2 * jnp.pi * pixel_scale * jnp.pi / 648000
     k = jnp.arange(K)
     _runtime.refuse_non_finite(
@@ -533,7 +516,7 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps=1e-14
 ):
     # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
-    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    # code path), called eagerly on concrete CPU arrays or in a host callback (_runtime.host_route)
     import numpy as np
 
     xp = np  # NumPy arrays only here
@@ -612,24 +595,6 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
     _lo1 = -(N - 1)
     _half1 = max(abs(_lo1), abs(_lo1 + (2 * N - 1) - 1))
     _modes = (2 * _half0 + 1, 2 * _half1 + 1)
-    if _total and _runtime.jax_host_ducc0(
-        "w_compact_curvature_interferometer_nufft_ducc0_from", "ducc0", eps, False
-    ):
-        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
-        return _runtime.host_callback(
-            _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host,
-            (N, 2 * N - 1),
-            "float64",
-            {
-                "grid_size": grid_size,
-                "eps": eps,
-            },
-            {
-                "noise_map_real": noise_map_real,
-                "uv_wavelengths": uv_wavelengths,
-                "pixel_scale": pixel_scale,
-            },
-        )
 
     def _raw_points(k):
         # the points of the visibilities k (an index array), as computed (maybe not finite)
@@ -714,29 +679,32 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
 def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
 ):
+    N = grid_size
+    K = noise_map_real.shape[0]
     if _runtime.jax_host_ducc0(
-        "w_compact_curvature_interferometer_nufft_ducc0_from",
-        "ducc0",
-        eps,
-        False,
-        noise_map_real,
-        uv_wavelengths,
-        pixel_scale,
+        "w_compact_curvature_interferometer_nufft_ducc0_from", "ducc0", eps, False
     ):
-        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
-        return _runtime.host_eager(
+        # ducc0 on the CPU: the NumPy code on the host, eagerly on concrete arrays (its
+        # ValueErrors too), else the whole kernel in one callback (a NaN result for bad
+        # values: it runs the argument checks of a traced call itself)
+        return _runtime.host_route(
             _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host,
-            grid_size,
-            noise_map_real,
-            uv_wavelengths,
-            pixel_scale,
-            eps,
+            (N, 2 * N - 1),
+            "float64",
+            {
+                "grid_size": grid_size,
+                "eps": eps,
+            },
+            {
+                "noise_map_real": noise_map_real,
+                "uv_wavelengths": uv_wavelengths,
+                "pixel_scale": pixel_scale,
+            },
+            empty=not K,
         )
     # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
     # input): a ValueError before any library sees them; traced ones are replaced by 0 and
     # the result poisoned in the jitted part
-    N = grid_size
-    K = noise_map_real.shape[0]
     d = 2 * jnp.pi * pixel_scale * jnp.pi / 648000
     k = jnp.arange(K)
     _runtime.refuse_non_finite(
@@ -895,11 +863,11 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl_jit(
 def _w_compact_curvature_interferometer_nufft_finufft_from_impl(
     grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
 ):
+    N = grid_size
+    K = noise_map_real.shape[0]
     # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
     # input): a ValueError before any library sees them; traced ones are replaced by 0 and
     # the result poisoned in the jitted part
-    N = grid_size
-    K = noise_map_real.shape[0]
     d = 2 * jnp.pi * pixel_scale * jnp.pi / 648000
     k = jnp.arange(K)
     _runtime.refuse_non_finite(
@@ -1252,7 +1220,7 @@ def _dirty_image_nufft_from_impl_host(
     visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=1e-14
 ):
     # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
-    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    # code path), called eagerly on concrete CPU arrays or in a host callback (_runtime.host_route)
     import numpy as np
 
     xp = np  # NumPy arrays only here
@@ -1327,22 +1295,6 @@ def _dirty_image_nufft_from_impl_jit(
     M = grid_radians_slim.shape[0]
     _total = K
     _count = M
-    if _total and _count and _runtime.jax_host_ducc0("dirty_image_nufft_from", "auto", eps, True):
-        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
-        return _runtime.host_callback(
-            _dirty_image_nufft_from_impl_host,
-            (_count,),
-            "float64",
-            {
-                "eps": eps,
-            },
-            {
-                "visibilities": visibilities,
-                "noise_map": noise_map,
-                "uv_wavelengths": uv_wavelengths,
-                "grid_radians_slim": grid_radians_slim,
-            },
-        )
 
     def _raw_sources(k):
         # coordinates of the visibilities k (an index array), as computed (maybe not finite)
@@ -1439,24 +1391,24 @@ def _dirty_image_nufft_from_impl_jit(
 def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps):
     K = visibilities.shape[0]
     M = grid_radians_slim.shape[0]
-    if _runtime.jax_host_ducc0(
-        "dirty_image_nufft_from",
-        "auto",
-        eps,
-        True,
-        visibilities,
-        noise_map,
-        uv_wavelengths,
-        grid_radians_slim,
-    ):
-        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
-        return _runtime.host_eager(
+    if _runtime.jax_host_ducc0("dirty_image_nufft_from", "auto", eps, True):
+        # ducc0 on the CPU: the NumPy code on the host, eagerly on concrete arrays (its
+        # ValueErrors too), else the whole kernel in one callback (a NaN result for bad
+        # values: it runs the argument checks of a traced call itself)
+        return _runtime.host_route(
             _dirty_image_nufft_from_impl_host,
-            visibilities,
-            noise_map,
-            uv_wavelengths,
-            grid_radians_slim,
-            eps,
+            (M,),
+            "float64",
+            {
+                "eps": eps,
+            },
+            {
+                "visibilities": visibilities,
+                "noise_map": noise_map,
+                "uv_wavelengths": uv_wavelengths,
+                "grid_radians_slim": grid_radians_slim,
+            },
+            empty=not (K and M),
         )
     k = jnp.arange(K)
     i = jnp.arange(M)
@@ -1539,7 +1491,7 @@ def _dirty_image_nufft_ducc0_from_impl_host(
     visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps=2e-14
 ):
     # the ducc0 route on the host: the NumPy code of the Numba and array-API backends (one
-    # code path), called eagerly on concrete CPU arrays or through jax.pure_callback
+    # code path), called eagerly on concrete CPU arrays or in a host callback (_runtime.host_route)
     import numpy as np
 
     xp = np  # NumPy arrays only here
@@ -1616,26 +1568,6 @@ def _dirty_image_nufft_ducc0_from_impl_jit(
     M = grid_radians_slim.shape[0]
     _total = K
     _count = M
-    if (
-        _total
-        and _count
-        and _runtime.jax_host_ducc0("dirty_image_nufft_ducc0_from", "ducc0", eps, True)
-    ):
-        # ducc0 on the host, the whole kernel in one callback (a NaN result for bad points)
-        return _runtime.host_callback(
-            _dirty_image_nufft_ducc0_from_impl_host,
-            (_count,),
-            "float64",
-            {
-                "eps": eps,
-            },
-            {
-                "visibilities": visibilities,
-                "noise_map": noise_map,
-                "uv_wavelengths": uv_wavelengths,
-                "grid_radians_slim": grid_radians_slim,
-            },
-        )
 
     def _raw_sources(k):
         # coordinates of the visibilities k (an index array), as computed (maybe not finite)
@@ -1734,24 +1666,24 @@ def _dirty_image_nufft_ducc0_from_impl(
 ):
     K = visibilities.shape[0]
     M = grid_radians_slim.shape[0]
-    if _runtime.jax_host_ducc0(
-        "dirty_image_nufft_ducc0_from",
-        "ducc0",
-        eps,
-        True,
-        visibilities,
-        noise_map,
-        uv_wavelengths,
-        grid_radians_slim,
-    ):
-        # concrete arrays and ducc0 on the CPU: the NumPy code eagerly (its ValueErrors too)
-        return _runtime.host_eager(
+    if _runtime.jax_host_ducc0("dirty_image_nufft_ducc0_from", "ducc0", eps, True):
+        # ducc0 on the CPU: the NumPy code on the host, eagerly on concrete arrays (its
+        # ValueErrors too), else the whole kernel in one callback (a NaN result for bad
+        # values: it runs the argument checks of a traced call itself)
+        return _runtime.host_route(
             _dirty_image_nufft_ducc0_from_impl_host,
-            visibilities,
-            noise_map,
-            uv_wavelengths,
-            grid_radians_slim,
-            eps,
+            (M,),
+            "float64",
+            {
+                "eps": eps,
+            },
+            {
+                "visibilities": visibilities,
+                "noise_map": noise_map,
+                "uv_wavelengths": uv_wavelengths,
+                "grid_radians_slim": grid_radians_slim,
+            },
+            empty=not (K and M),
         )
     k = jnp.arange(K)
     i = jnp.arange(M)

@@ -20,6 +20,9 @@ evaluated on the traced values instead. :meth:`Checker.traced_valid` returns a t
 boolean (the JAX kernels multiply their floating results by ``where(valid, 1, nan)``) and
 registers each rule with ``jax.experimental.checkify``, so that
 ``checkify.checkify(jax.jit(kernel))`` reports the same message as the eager check.
+A kernel whose whole result is one host callback (the JAX backend's ducc0 NUFFT) runs the
+value rules on the host instead, inside that callback (:class:`HostChecks`): the result is
+the same NaN, without XLA's passes over the arrays beside the callback.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import threading
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -462,6 +466,21 @@ class Checker:
                 detail = {k: _py(v) for k, v in _rule_detail(xp, rule, host, extra).items()}
                 self._fail(ValueError, name, _RULE_MESSAGES[rule].format(**detail, **words))
 
+    def host_rules(self, arguments: dict, sizes: dict) -> None:
+        """The value rules of a traced call, run on its values on the host (NumPy arrays and
+        numbers in ``arguments``, ``sizes`` as the trace bound them): a ValueError as the
+        eager check's for the first that fails."""
+        for name, decl in self._scalars:
+            value = arguments.get(name)
+            if not decl.flags or value is None:
+                continue
+            items = value if decl.scalar in ("int2", "float2") else (value,)
+            for item in items:
+                self._scalar_rules(name, decl, np.asarray(item).item())
+        for name, decl in self._ruled:
+            if arguments.get(name) is not None:
+                self._eager_rules(name, decl, np.asarray(arguments[name]), sizes, arguments)
+
     # ---------------------------------------------------------------------- entry points
     def check(self, arguments: dict, traced: bool | None = None) -> tuple[dict, bool, dict]:
         """Check a name -> value mapping: ``(arguments converted as configured, traced, sizes)``.
@@ -576,6 +595,66 @@ def poison(out, valid):
     return jax.tree_util.tree_map(leaf, out)
 
 
+#: per thread: the traced validated calls now running, innermost last (:class:`HostChecks`)
+_PENDING = threading.local()
+
+
+class HostChecks:
+    """The value rules of one traced validated call, for a host callback to take over.
+
+    While a validated kernel runs on traced arguments its entry is the innermost pending
+    one; :func:`claim_host_checks` hands it to the first host callback traced inside, which
+    adds the traced values as operands and runs :meth:`Checker.host_rules` on the host before
+    the kernel's own code (a failed rule: the callback's all-NaN result). When that
+    callback's output is the kernel's result (:attr:`result`), the wrapper returns it as it
+    is; otherwise it poisons the result as usual (the rules then run twice, both agree).
+    """
+
+    def __init__(self, checker: Checker, arguments: dict, sizes: dict):
+        self.checker = checker
+        self.arguments = arguments
+        self.sizes = dict(sizes)
+        self.claimed = False
+        self.result = None  # the claiming callback's output
+
+    def operands(self) -> list:
+        """``(name, index, traced value)`` of every traced value a rule reads (``index``: the
+        entry of a pair, else None)."""
+        out = []
+        names = [n for n, d in self.checker._scalars if d.flags]
+        names += [n for n, _ in self.checker._ruled]
+        names += [d.counts for _, d in self.checker._ruled if d.counts]
+        for name in dict.fromkeys(names):
+            value = self.arguments.get(name)
+            if type(value) is tuple:
+                out += [(name, i, item) for i, item in enumerate(value) if _is_traced(item)]
+            elif value is not None and _is_traced(value):
+                out.append((name, None, value))
+        return out
+
+    def run(self, operands: list, values: list) -> None:
+        """The rules on the host: ``values`` are the host values of :meth:`operands`."""
+        arguments = dict(self.arguments)
+        for (name, index, _), value in zip(operands, values):
+            if index is None:
+                arguments[name] = value
+            else:
+                items = list(arguments[name])
+                items[index] = value
+                arguments[name] = tuple(items)
+        self.checker.host_rules(arguments, self.sizes)
+
+
+def claim_host_checks() -> HostChecks | None:
+    """The innermost traced validated call's rules, if no host callback has taken them yet
+    (the caller must then run them, see :class:`HostChecks`), else None."""
+    stack = getattr(_PENDING, "stack", None)
+    if not stack or stack[-1].claimed:
+        return None
+    stack[-1].claimed = True
+    return stack[-1]
+
+
 def _foreign_kind(dtype) -> str:
     text = str(dtype)
     for prefix, kind in (
@@ -638,8 +717,18 @@ def validated(convert: str = "numpy", **decls: str) -> Callable:
             checked, traced, sizes = checker.check(bind(args, kwargs))
             if not traced:
                 return func(*(checked[n] for n in names))
+            # the rules as traced values (and checkify's messages); unused, XLA drops them
             valid = checker.traced_valid(checked, sizes)
-            return poison(func(*(checked[n] for n in names)), valid)
+            pending = HostChecks(checker, checked, sizes)
+            stack = _PENDING.__dict__.setdefault("stack", [])
+            stack.append(pending)
+            try:
+                out = func(*(checked[n] for n in names))
+            finally:
+                stack.pop()
+            if pending.result is not None and out is pending.result:
+                return out  # one host callback that ran the rules itself: NaN when one fails
+            return poison(out, valid)
 
         wrapper.__autojax_decls__ = dict(decls)
         wrapper.__autojax_check__ = lambda args, kwargs: checker.check(
