@@ -4,7 +4,15 @@ The second source is a second source plane: the same lens (a singular isothermal
 with a smaller Einstein radius and another centre, its own jittered Delaunay mesh of S
 pixels and its own neighbours. The functions are a multi-Gaussian expansion of the lens
 light: ``FUNCTIONS`` round Gaussians at the lens centre, widths log-spaced from 2% to the
-mask radius, evaluated at the unmasked pixel centres.
+mask radius, evaluated at the unmasked pixel centres, each scaled to unit sum over them.
+
+Why unit sum: the pixelizations' columns nearly span smooth images (a constant one exactly,
+inside a mesh), so the functions' Schur complement ``E - C^T A^-1 C`` is upstream's 1e-3
+diagonal plus a little, left after a cancellation of ``B^T W B``-sized terms. Gaussians of
+unit peak made those terms 1e12 here, their rounding (1e-4) as large as what is left, and
+whether F + H came out positive definite in floating point (or the step ``-inf``) a matter
+of rounding: a change of summation order in W B flipped it. At unit sum the terms are about
+1e4 and the rounding 1e-12.
 
 Rows per backend (``numba``, ``jax``, ``xp`` where asked; ``auto`` methods):
 
@@ -73,7 +81,8 @@ def function_columns(problem: Problem, count: int = FUNCTIONS) -> np.ndarray:
     centre = np.array([0.011, -0.017]) * problem.radius
     r2 = np.sum((grid - centre) ** 2, axis=1)
     widths = np.geomspace(0.02, 1.0, count) * problem.radius
-    return np.exp(-0.5 * r2[:, None] / widths[None, :] ** 2)
+    columns = np.exp(-0.5 * r2[:, None] / widths[None, :] ** 2)
+    return columns / np.sum(columns, axis=0)
 
 
 def _w_rows(problem: Problem, rows: np.ndarray) -> np.ndarray:
