@@ -53,11 +53,11 @@ def _curvature_matrix_cross_via_w_compact_fft_from_impl(
     def _step(carry, _c):
         _local = pix_indexes_other - _c * _chunk
         _live = _valid & (_local >= 0) & (_local < _chunk)
-        _grid = jnp.zeros((_chunk, _L1, _L2), dtype=jnp.float64)
+        _grid = jnp.zeros((_chunk, _H, _W), dtype=jnp.float64)
         _grid = _grid.at[jnp.where(_live, _local, _chunk), _rows[:, None], _cols[:, None]].add(
             jnp.where(_live, pix_weights_other, 0.0), mode="drop"
         )
-        _wt = jnp.fft.irfft2(jnp.fft.rfft2(_grid) * _khat, s=(_L1, _L2))[:, _rows, _cols]
+        _wt = _runtime.lattice_convolve(jnp, _grid, _khat, _L1, _L2, (1, 2))[:, _rows, _cols]
         return carry, _sparse_mapping_matrix_transpose_matmul_impl(
             _wt.T, pix_indexes_for_sub_slim_index, pix_weights_for_sub_slim_index, _rows_out
         )
@@ -261,9 +261,9 @@ def _w_compact_matmul_function_columns_from_impl(
 
     def _step(carry, _c):
         _b = lax.dynamic_slice_in_dim(_padded, _c * _chunk, _chunk, axis=1)
-        _grid = jnp.zeros((_chunk, _L1, _L2), dtype=jnp.float64)
+        _grid = jnp.zeros((_chunk, _H, _W), dtype=jnp.float64)
         _grid = _grid.at[:, _rows, _cols].add(_b.T)
-        _wt = jnp.fft.irfft2(jnp.fft.rfft2(_grid) * _khat, s=(_L1, _L2))[:, _rows, _cols]
+        _wt = _runtime.lattice_convolve(jnp, _grid, _khat, _L1, _L2, (1, 2))[:, _rows, _cols]
         return carry, _wt.T
 
     _, _blocks = scan_chunks(_step, 0, _steps)
