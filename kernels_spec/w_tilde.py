@@ -39,9 +39,9 @@ NUFFT_BY = {
     "auto": """By ducc0 when it is installed and ``eps >= 1e-14`` (measured 1.2-2x faster than
 FINUFFT at the same accuracy; below ducc0's smallest tolerance, 7.2e-15 for type 1 and
 1.44e-14 for type 3, it runs at that one), else by FINUFFT; JAX: ducc0 through
-``jax.pure_callback`` on the CPU (jax-finufft without ducc0), nufftax elsewhere.""",
-    "ducc0": """By ducc0 (``ducc0.nufft``; JAX: through ``jax.pure_callback``, on the host, with
-no derivative rule). ``eps`` must be at least ducc0's smallest tolerance (7.2e-15 for type
+a host callback on the CPU (jax-finufft without ducc0), nufftax elsewhere.""",
+    "ducc0": """By ducc0 (``ducc0.nufft``; JAX: through a host callback, with no derivative
+rule). ``eps`` must be at least ducc0's smallest tolerance (7.2e-15 for type
 1, 1.44e-14 for type 3): a ValueError naming ``eps`` otherwise.""",
     "finufft": """By FINUFFT (JAX: jax-finufft on the CPU, nufftax elsewhere).""",
 }

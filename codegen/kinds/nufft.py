@@ -49,7 +49,8 @@ elementwise pass over the interleaved floats; weights are written in cache-sized
 On JAX, where ducc0 alone is the plan (``auto`` on a CPU, or ``library="ducc0"``), the
 whole kernel is the NumPy code above (``<impl>_host``, the same template as the Numba and
 array-API backends): called directly on concrete arrays, and through one
-``jax.pure_callback`` under ``jax.jit`` (on the host; no derivative rule); with a GPU
+host callback under ``jax.jit`` (``jax.experimental.buffer_callback``, which reads the
+arguments' own buffers, where JAX has it, else ``jax.pure_callback``; no derivative rule); with a GPU
 present (``lax.platform_dependent``) the CPU branch calls ducc0 through a callback on
 points built in JAX and other platforms keep nufftax.
 Non-finite point coordinates never reach ducc0: a ValueError eagerly, and under

@@ -394,7 +394,7 @@ def w_compact_curvature_interferometer_nufft_from(
     By ducc0 when it is installed and ``eps >= 1e-14`` (measured 1.2-2x faster than
     FINUFFT at the same accuracy; below ducc0's smallest tolerance, 7.2e-15 for type 1 and
     1.44e-14 for type 3, it runs at that one), else by FINUFFT; JAX: ducc0 through
-    ``jax.pure_callback`` on the CPU (jax-finufft without ducc0), nufftax elsewhere. Needs the optional 'nufft' extra.
+    a host callback on the CPU (jax-finufft without ducc0), nufftax elsewhere. Needs the optional 'nufft' extra.
 
     Method: ``nufft`` (family ``w_compact``).
 
@@ -503,8 +503,8 @@ def w_compact_curvature_interferometer_nufft_ducc0_from(
     modes ``n - (N-1)`` and ``m``. O(K + N**2 log N) instead of O(K N**2). The default
     ``eps`` keeps every entry above 1e-6 of the peak within 1e-9 relative of the exact sum
     (measured: at 1e-12, FINUFFT gives up to 3e-9; at 1e-13 nufftax up to 2e-9).
-    By ducc0 (``ducc0.nufft``; JAX: through ``jax.pure_callback``, on the host, with
-    no derivative rule). ``eps`` must be at least ducc0's smallest tolerance (7.2e-15 for type
+    By ducc0 (``ducc0.nufft``; JAX: through a host callback, with no derivative
+    rule). ``eps`` must be at least ducc0's smallest tolerance (7.2e-15 for type
     1, 1.44e-14 for type 3): a ValueError naming ``eps`` otherwise. Needs the optional 'nufft' extra.
 
     Method: ``nufft_ducc0`` (family ``w_compact``).
@@ -1053,7 +1053,7 @@ def dirty_image_nufft_from(visibilities, noise_map, uv_wavelengths, grid_radians
     instead of O(M K). By ducc0 when it is installed and ``eps >= 1e-14`` (measured 1.2-2x faster than
     FINUFFT at the same accuracy; below ducc0's smallest tolerance, 7.2e-15 for type 1 and
     1.44e-14 for type 3, it runs at that one), else by FINUFFT; JAX: ducc0 through
-    ``jax.pure_callback`` on the CPU (jax-finufft without ducc0), nufftax elsewhere. Needs the optional 'nufft' extra.
+    a host callback on the CPU (jax-finufft without ducc0), nufftax elsewhere. Needs the optional 'nufft' extra.
 
     Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
     (M 716, K 190) FINUFFT 1.1e-14, jax-finufft 1.1e-14, nufftax 1.9e-14; DataGenerated
@@ -1170,8 +1170,8 @@ def dirty_image_nufft_ducc0_from(
     ``c_k = Re(d_k) / Re(sigma_k)**2 + i Im(d_k) / Im(sigma_k)**2``: from the non-uniform
     points ``2 pi (u_k, v_k)`` to the non-uniform targets ``(x_i, y_i)``. About
     O(K + M + G log G) with G the fine grid (set by the product of the uv and image extents)
-    instead of O(M K). By ducc0 (``ducc0.nufft``; JAX: through ``jax.pure_callback``, on the host, with
-    no derivative rule). ``eps`` must be at least ducc0's smallest tolerance (7.2e-15 for type
+    instead of O(M K). By ducc0 (``ducc0.nufft``; JAX: through a host callback, with no derivative
+    rule). ``eps`` must be at least ducc0's smallest tolerance (7.2e-15 for type
     1, 1.44e-14 for type 3): a ValueError naming ``eps`` otherwise. Needs the optional 'nufft' extra.
 
     Accuracy at the default ``eps = 1e-14``, as max |nufft - exact| / max |exact|: DataLoaded
