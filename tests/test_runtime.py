@@ -9,24 +9,26 @@ import sys
 import pytest
 
 
+def _setting_after_import(variable: str, preset: str | None) -> str:
+    """``variable`` in a fresh process after ``import autojax``, started with it set to
+    ``preset`` (or unset)."""
+    env = {k: v for k, v in os.environ.items() if k != variable}
+    if preset is not None:
+        env[variable] = preset
+    code = f"import os, autojax; print(os.environ[{variable!r}])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 @pytest.mark.parametrize(("preset", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
 def test_openmp_waits_passively_unless_the_user_chose(preset, expected):
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    if preset is not None:
-        env["OMP_WAIT_POLICY"] = preset
-    code = "import os, autojax; print(os.environ['OMP_WAIT_POLICY'])"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == expected, out.stderr
+    assert _setting_after_import("OMP_WAIT_POLICY", preset) == expected
 
 
 @pytest.mark.parametrize(("preset", "expected"), [(None, "16"), ("30", "30")])
 def test_openblas_workers_stop_spinning_soon_unless_the_user_chose(preset, expected):
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
-    if preset is not None:
-        env["OPENBLAS_THREAD_TIMEOUT"] = preset
-    code = "import os, autojax; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == expected, out.stderr
+    assert _setting_after_import("OPENBLAS_THREAD_TIMEOUT", preset) == expected
 
 
 def test_small_products_run_blas_on_the_calling_thread():

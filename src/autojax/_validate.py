@@ -466,17 +466,22 @@ class Checker:
                 detail = {k: _py(v) for k, v in _rule_detail(xp, rule, host, extra).items()}
                 self._fail(ValueError, name, _RULE_MESSAGES[rule].format(**detail, **words))
 
-    def host_rules(self, arguments: dict, sizes: dict) -> None:
-        """The value rules of a traced call, run on its values on the host (NumPy arrays and
-        numbers in ``arguments``, ``sizes`` as the trace bound them): a ValueError as the
-        eager check's for the first that fails."""
+    def _flagged_scalars(self, arguments: dict):
+        """``(name, decl, item)`` for each value of a scalar argument with value flags (both
+        numbers of a pair), where the call gave one."""
         for name, decl in self._scalars:
             value = arguments.get(name)
             if not decl.flags or value is None:
                 continue
-            items = value if decl.scalar in ("int2", "float2") else (value,)
-            for item in items:
-                self._scalar_rules(name, decl, np.asarray(item).item())
+            for item in value if decl.scalar in ("int2", "float2") else (value,):
+                yield name, decl, item
+
+    def host_rules(self, arguments: dict, sizes: dict) -> None:
+        """The value rules of a traced call, run on its values on the host (NumPy arrays and
+        numbers in ``arguments``, ``sizes`` as the trace bound them): a ValueError as the
+        eager check's for the first that fails."""
+        for name, decl, item in self._flagged_scalars(arguments):
+            self._scalar_rules(name, decl, np.asarray(item).item())
         for name, decl in self._ruled:
             if arguments.get(name) is not None:
                 self._eager_rules(name, decl, np.asarray(arguments[name]), sizes, arguments)
@@ -545,18 +550,13 @@ class Checker:
         from jax.experimental import checkify
 
         valid = jnp.asarray(True)
-        for name, decl in self._scalars:
-            value = arguments.get(name)
-            if not decl.flags or value is None:
-                continue
-            items = value if decl.scalar in ("int2", "float2") else (value,)
-            for item in items:
-                for flag in decl.flags:
-                    v = jnp.asarray(item)
-                    ok = ~_bad_mask(jnp, flag, v)
-                    message = f"{self.kernel}: argument '{name}' is {{bad}}; it must be {FLAG_WORDS[flag]}"
-                    checkify.debug_check(ok, message, bad=v)
-                    valid = valid & ok
+        for name, decl, item in self._flagged_scalars(arguments):
+            for flag in decl.flags:
+                v = jnp.asarray(item)
+                ok = ~_bad_mask(jnp, flag, v)
+                message = f"{self.kernel}: argument '{name}' is {{bad}}; it must be {FLAG_WORDS[flag]}"
+                checkify.debug_check(ok, message, bad=v)
+                valid = valid & ok
         for name, decl in self._ruled:
             value = arguments.get(name)
             if value is None or 0 in value.shape:
