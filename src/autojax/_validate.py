@@ -554,7 +554,9 @@ class Checker:
             for flag in decl.flags:
                 v = jnp.asarray(item)
                 ok = ~_bad_mask(jnp, flag, v)
-                message = f"{self.kernel}: argument '{name}' is {{bad}}; it must be {FLAG_WORDS[flag]}"
+                message = (
+                    f"{self.kernel}: argument '{name}' is {{bad}}; it must be {FLAG_WORDS[flag]}"
+                )
                 checkify.debug_check(ok, message, bad=v)
                 valid = valid & ok
         for name, decl in self._ruled:
