@@ -874,6 +874,69 @@ def test_traced_argument_checks_run_in_the_ducc0_callback(jax_backend):
     assert np.all(np.isnan(np.asarray(got)))
 
 
+@needs_ducc0
+def test_derivatives_through_the_ducc0_route_match_the_exact_sum(jax_backend):
+    """Method 'nufft' on the CPU runs ducc0 in a host callback, which JAX cannot
+    differentiate: a custom_jvp takes the tangent from jax-finufft. Gradients with respect to
+    the visibilities, the noise and the uv coordinates equal those of the exact sum (plain
+    JAX), eagerly, under jit and through a jitted call; the value stays ducc0's."""
+    import jax
+    import jax.numpy as jnp
+
+    pytest.importorskip("jax_finufft")
+    assert _runtime.jax_host_ducc0(DIRTY_NUFFT, "auto", 1e-13, True)
+    vis, noise, uv, grid = _dirty_data(6, 211, seed=21)
+    weights = np.random.default_rng(22).normal(size=grid.shape[0])
+
+    def dirty(method):
+        f = getattr(jax_backend, DIRTY)
+        return lambda v, n, u: jnp.sum(weights * f(v, n, u, grid, method=method))
+
+    for argnum in (0, 1, 2):
+        expected = np.asarray(jax.grad(dirty("exact"), argnum)(vis, noise, uv))
+        for how, grad in (
+            ("eager", jax.grad(dirty("nufft"), argnum)),
+            ("jit of grad", jax.jit(jax.grad(dirty("nufft"), argnum))),
+            ("grad of jit", jax.grad(jax.jit(dirty("nufft")), argnum)),
+        ):
+            got = np.asarray(grad(vis, noise, uv))
+            scale = np.max(np.abs(expected))
+            assert np.max(np.abs(got - expected)) <= 1e-9 * scale, (argnum, how)
+    value, tangent = jax.jvp(dirty("nufft"), (vis, noise, uv), (vis, 0 * noise, 0 * uv))
+    assert float(value) == pytest.approx(float(tangent), rel=1e-12)  # linear in the data
+
+    noise_r, uv_r = _data(150, seed=23)
+    table = np.random.default_rng(24).normal(size=(5, 9))
+
+    def compact(method):
+        f = getattr(jax_backend, SEED)
+        return lambda n, u: jnp.sum(table * f(5, n, u, PIXEL_SCALE, method=method))
+
+    for argnum in (0, 1):
+        expected = np.asarray(jax.grad(compact("exact"), argnum)(noise_r, uv_r))
+        got = np.asarray(jax.jit(jax.grad(compact("nufft"), argnum))(noise_r, uv_r))
+        assert np.max(np.abs(got - expected)) <= 1e-8 * np.max(np.abs(expected)), argnum
+
+
+@needs_ducc0
+def test_derivative_of_the_ducc0_route_without_a_differentiable_library(monkeypatch, jax_backend):
+    """Without jax-finufft and nufftax the value still comes from ducc0, and a derivative
+    raises an ImportError naming the extra, not JAX's 'callbacks do not support JVP'."""
+    import jax
+    import jax.numpy as jnp
+
+    real = _runtime.have_module
+    monkeypatch.setattr(_runtime, "have_module", lambda name: name == "ducc0" and real(name))
+    jax.clear_caches()
+    vis, noise, uv, grid = _dirty_data(4, 50, seed=25)
+    f = getattr(jax_backend, DIRTY_NUFFT)  # the dispatcher would take 'exact' here
+    expected = ref.dirty_image_from(vis, noise, uv, grid)
+    np.testing.assert_allclose(jax.jit(f)(vis, noise, uv, grid), expected, rtol=1e-9, atol=1e-9)
+    with pytest.raises(ImportError, match="host.*nufft.*extra"):
+        jax.grad(lambda v: jnp.sum(f(v, noise, uv, grid)))(vis)
+    jax.clear_caches()
+
+
 def test_host_callback_whose_output_is_not_the_result_still_poisons():
     """A validated kernel that does more after its host callback is poisoned by the wrapper
     as usual, even where what it does hides the callback's NaN."""

@@ -329,9 +329,9 @@ def _w_compact_curvature_interferometer_nufft_from_impl_host(
     return np.array(_f.real, order="C")
 
 
-@partial(jax.jit, static_argnames=["grid_size", "eps"])
+@partial(jax.jit, static_argnames=["grid_size", "eps", "_library"])
 def _w_compact_curvature_interferometer_nufft_from_impl_jit(
-    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps, _library=None
 ):
     N = grid_size
     K = noise_map_real.shape[0]
@@ -404,7 +404,7 @@ def _w_compact_curvature_interferometer_nufft_from_impl_jit(
 
     _branches = {"jax_finufft": _with_jax_finufft, "nufftax": _with_nufftax, "ducc0": _with_ducc0}
     _plan = _runtime.jax_library_plan(
-        "w_compact_curvature_interferometer_nufft_from", "auto", eps, False, True
+        "w_compact_curvature_interferometer_nufft_from", _library or "auto", eps, False, True
     )
     if _total == 0:
         _f = jnp.zeros(_modes, dtype=jnp.complex128)
@@ -446,6 +446,13 @@ def _w_compact_curvature_interferometer_nufft_from_impl(
                 "pixel_scale": pixel_scale,
             },
             empty=not K,
+            # the tangent (jax.grad, jax.jvp) by a library JAX differentiates
+            derivative=partial(
+                _w_compact_curvature_interferometer_nufft_from_impl_jit,
+                grid_size=grid_size,
+                eps=eps,
+                _library="finufft",
+            ),
         )
     # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
     # input): a ValueError before any library sees them; traced ones are replaced by 0 and
@@ -582,9 +589,9 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_host(
     return np.array(_f.real, order="C")
 
 
-@partial(jax.jit, static_argnames=["grid_size", "eps"])
+@partial(jax.jit, static_argnames=["grid_size", "eps", "_library"])
 def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
-    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps, _library=None
 ):
     N = grid_size
     K = noise_map_real.shape[0]
@@ -657,7 +664,7 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit(
 
     _branches = {"jax_finufft": _with_jax_finufft, "nufftax": _with_nufftax, "ducc0": _with_ducc0}
     _plan = _runtime.jax_library_plan(
-        "w_compact_curvature_interferometer_nufft_ducc0_from", "ducc0", eps, False, True
+        "w_compact_curvature_interferometer_nufft_ducc0_from", _library or "ducc0", eps, False, True
     )
     if _total == 0:
         _f = jnp.zeros(_modes, dtype=jnp.complex128)
@@ -701,6 +708,13 @@ def _w_compact_curvature_interferometer_nufft_ducc0_from_impl(
                 "pixel_scale": pixel_scale,
             },
             empty=not K,
+            # the tangent (jax.grad, jax.jvp) by a library JAX differentiates
+            derivative=partial(
+                _w_compact_curvature_interferometer_nufft_ducc0_from_impl_jit,
+                grid_size=grid_size,
+                eps=eps,
+                _library="finufft",
+            ),
         )
     # concrete points that overflowed to NaN or inf (the argument checks refuse non-finite
     # input): a ValueError before any library sees them; traced ones are replaced by 0 and
@@ -766,9 +780,9 @@ def w_compact_curvature_interferometer_nufft_ducc0_from(
     )
 
 
-@partial(jax.jit, static_argnames=["grid_size", "eps"])
+@partial(jax.jit, static_argnames=["grid_size", "eps", "_library"])
 def _w_compact_curvature_interferometer_nufft_finufft_from_impl_jit(
-    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps
+    grid_size, noise_map_real, uv_wavelengths, pixel_scale, eps, _library=None
 ):
     N = grid_size
     K = noise_map_real.shape[0]
@@ -841,7 +855,11 @@ def _w_compact_curvature_interferometer_nufft_finufft_from_impl_jit(
 
     _branches = {"jax_finufft": _with_jax_finufft, "nufftax": _with_nufftax, "ducc0": _with_ducc0}
     _plan = _runtime.jax_library_plan(
-        "w_compact_curvature_interferometer_nufft_finufft_from", "finufft", eps, False, True
+        "w_compact_curvature_interferometer_nufft_finufft_from",
+        _library or "finufft",
+        eps,
+        False,
+        True,
     )
     if _total == 0:
         _f = jnp.zeros(_modes, dtype=jnp.complex128)
@@ -1287,9 +1305,9 @@ def _dirty_image_nufft_from_impl_host(
     return np.array(_f.real, order="C")
 
 
-@partial(jax.jit, static_argnames=["eps", "_grid"])
+@partial(jax.jit, static_argnames=["eps", "_grid", "_library"])
 def _dirty_image_nufft_from_impl_jit(
-    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None, _library=None
 ):
     K = visibilities.shape[0]
     M = grid_radians_slim.shape[0]
@@ -1378,7 +1396,7 @@ def _dirty_image_nufft_from_impl_jit(
         _f = jnp.zeros((_count,), dtype=jnp.complex128)
     else:
         _plan = _runtime.jax_library_plan(
-            "dirty_image_nufft_from", "auto", eps, True, _grid is not None
+            "dirty_image_nufft_from", _library or "auto", eps, True, _grid is not None
         )
         if len(_plan) == 1:
             _f = _branches[_plan["default"]]()
@@ -1409,6 +1427,8 @@ def _dirty_image_nufft_from_impl(visibilities, noise_map, uv_wavelengths, grid_r
                 "grid_radians_slim": grid_radians_slim,
             },
             empty=not (K and M),
+            # the tangent (jax.grad, jax.jvp) by a library JAX differentiates
+            derivative=partial(_dirty_image_nufft_from_impl_jit, eps=eps, _library="finufft"),
         )
     k = jnp.arange(K)
     i = jnp.arange(M)
@@ -1560,9 +1580,9 @@ def _dirty_image_nufft_ducc0_from_impl_host(
     return np.array(_f.real, order="C")
 
 
-@partial(jax.jit, static_argnames=["eps", "_grid"])
+@partial(jax.jit, static_argnames=["eps", "_grid", "_library"])
 def _dirty_image_nufft_ducc0_from_impl_jit(
-    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None, _library=None
 ):
     K = visibilities.shape[0]
     M = grid_radians_slim.shape[0]
@@ -1651,7 +1671,7 @@ def _dirty_image_nufft_ducc0_from_impl_jit(
         _f = jnp.zeros((_count,), dtype=jnp.complex128)
     else:
         _plan = _runtime.jax_library_plan(
-            "dirty_image_nufft_ducc0_from", "ducc0", eps, True, _grid is not None
+            "dirty_image_nufft_ducc0_from", _library or "ducc0", eps, True, _grid is not None
         )
         if len(_plan) == 1:
             _f = _branches[_plan["default"]]()
@@ -1684,6 +1704,8 @@ def _dirty_image_nufft_ducc0_from_impl(
                 "grid_radians_slim": grid_radians_slim,
             },
             empty=not (K and M),
+            # the tangent (jax.grad, jax.jvp) by a library JAX differentiates
+            derivative=partial(_dirty_image_nufft_ducc0_from_impl_jit, eps=eps, _library="finufft"),
         )
     k = jnp.arange(K)
     i = jnp.arange(M)
@@ -1765,9 +1787,9 @@ def dirty_image_nufft_ducc0_from(
     )
 
 
-@partial(jax.jit, static_argnames=["eps", "_grid"])
+@partial(jax.jit, static_argnames=["eps", "_grid", "_library"])
 def _dirty_image_nufft_finufft_from_impl_jit(
-    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None
+    visibilities, noise_map, uv_wavelengths, grid_radians_slim, eps, _grid=None, _library=None
 ):
     K = visibilities.shape[0]
     M = grid_radians_slim.shape[0]
@@ -1856,7 +1878,7 @@ def _dirty_image_nufft_finufft_from_impl_jit(
         _f = jnp.zeros((_count,), dtype=jnp.complex128)
     else:
         _plan = _runtime.jax_library_plan(
-            "dirty_image_nufft_finufft_from", "finufft", eps, True, _grid is not None
+            "dirty_image_nufft_finufft_from", _library or "finufft", eps, True, _grid is not None
         )
         if len(_plan) == 1:
             _f = _branches[_plan["default"]]()

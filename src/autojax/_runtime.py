@@ -626,18 +626,74 @@ def jax_host_ducc0(kernel: str, library: str, eps: float, type3: bool) -> bool:
     return jax_library_plan(kernel, library, eps, type3, True) == {"default": "ducc0"}
 
 
-def host_route(function, shape, dtype: str, static: dict, dynamic: dict, empty: bool = False):
+def host_route(
+    function,
+    shape,
+    dtype: str,
+    static: dict,
+    dynamic: dict,
+    empty: bool = False,
+    derivative=None,
+):
     """A kernel's NumPy code ``function(**static, **dynamic)`` on the host: eagerly on
     concrete arrays (:func:`host_eager`, its ValueErrors raised), else one host callback
     (:func:`host_callback`, returned as it is so that the validated wrapper can leave the
-    value rules to it); traced and ``empty`` (a sum over no points, or no outputs): zeros."""
+    value rules to it); traced and ``empty`` (a sum over no points, or no outputs): zeros.
+
+    ``derivative``: a traceable function of the ``dynamic`` arguments (by name) with the
+    same value, the kernel on a library JAX can differentiate; given, the callback gets a
+    ``jax.custom_jvp`` whose tangent is that function's (``jax.grad``, ``jax.jvp`` and
+    ``jax.jacfwd`` go through it; the value stays the callback's)."""
     if any("Tracer" in type(a).__name__ for a in dynamic.values()):
         if empty:
             import jax.numpy as jnp
 
             return jnp.zeros(shape, dtype=dtype)
+        if derivative is not None:
+            return _differentiable_host_callback(
+                function, shape, dtype, static, dynamic, derivative
+            )
         return host_callback(function, shape, dtype, static, dynamic)
     return host_eager(function, **static, **dynamic)
+
+
+def _differentiable_host_callback(function, shape, dtype, static, dynamic, derivative):
+    """:func:`host_callback` under a ``jax.custom_jvp``: the value from the callback, the
+    tangent from ``derivative`` (see :func:`host_route`). Every traced value the callback
+    reads is an argument of the custom_jvp function (a closed-over tracer breaks
+    ``jax.grad(jax.jit(...))``), the value rules' operands included."""
+    import jax
+
+    from ._validate import claim_host_checks
+
+    names = list(dynamic)
+    checks = claim_host_checks()
+    operands, ruled = _with_rule_operands(list(dynamic.values()), checks)
+
+    @jax.custom_jvp
+    def call(*values):
+        return _host_call(function, shape, dtype, static, names, list(values), ruled, checks)
+
+    @call.defjvp
+    def _tangent(primals, tangents):
+        count = len(names)
+        try:
+            _, tangent = jax.jvp(
+                lambda *values: derivative(**dict(zip(names, values))),
+                tuple(primals[:count]),
+                tuple(tangents[:count]),
+            )
+        except (ImportError, ValueError) as exc:
+            raise type(exc)(
+                f"a derivative of a kernel that runs on the host (no JAX derivative rule) is "
+                f"taken through a library JAX differentiates, which failed: {exc}"
+            ) from exc
+        return call(*primals), tangent
+
+    out = call(*operands)
+    if checks is not None:
+        checks.result = out
+    return out
 
 
 def host_eager(function, *args, **kwargs):
@@ -654,7 +710,8 @@ def host_eager(function, *args, **kwargs):
 
 def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
     """``function(**static, **dynamic)`` (a kernel's NumPy code) as one host callback
-    under ``jax.jit`` (vmappable one batch element at a time; no derivative rule),
+    under ``jax.jit`` (vmappable one batch element at a time; no derivative rule of its
+    own: :func:`host_route` gives it one),
     returning ``shape`` of ``dtype``. A ValueError (points that are not finite or too far
     apart: no error can be raised under ``jax.jit``) gives all NaN instead.
 
@@ -669,21 +726,36 @@ def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
     measured) and the result is written into the output buffer; elsewhere, or where JAX
     lacks it, ``jax.pure_callback``.
     """
-    import jax
-    import numpy as np
-
     from ._validate import claim_host_checks
 
-    names = list(dynamic)
-    operands = list(dynamic.values())
     checks = claim_host_checks()
-    ruled = []  # (operand index, name, pair index, traced value) of the rules' values
+    operands, ruled = _with_rule_operands(list(dynamic.values()), checks)
+    out = _host_call(function, shape, dtype, static, list(dynamic), operands, ruled, checks)
+    if checks is not None:
+        checks.result = out
+    return out
+
+
+def _with_rule_operands(operands: list, checks) -> tuple[list, list]:
+    """``(operands, ruled)``: the callback's operands, with every traced value the claimed
+    value rules read appended unless it is one of them already, and ``ruled``: for each of
+    those values ``(operand index, name, pair index, traced value)``."""
+    operands = list(operands)
+    ruled = []
     if checks is not None:
         for name, index, value in checks.operands():
             same = [i for i, v in enumerate(operands) if v is value]
             if not same:
                 operands.append(value)
             ruled.append((same[0] if same else len(operands) - 1, name, index, value))
+    return operands, ruled
+
+
+def _host_call(function, shape, dtype, static, names, operands, ruled, checks):
+    """The callback of :func:`host_callback`: ``operands`` start with the values of
+    ``names``; the rules of ``checks`` read the operands ``ruled`` points at."""
+    import jax
+    import numpy as np
 
     def run(values):
         kwargs = dict(static)
@@ -710,16 +782,12 @@ def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
             pass
     if buffer_callback is None:
         host = lambda *values: run(values)  # noqa: E731
-        out = jax.pure_callback(host, result, *operands, vmap_method="sequential")
-    else:
+        return jax.pure_callback(host, result, *operands, vmap_method="sequential")
 
-        def into(ctx, out, *values):
-            np.asarray(out)[...] = run(values)
+    def into(ctx, out, *values):
+        np.asarray(out)[...] = run(values)
 
-        out = buffer_callback(into, result, vmap_method="sequential")(*operands)
-    if checks is not None:
-        checks.result = out
-    return out
+    return buffer_callback(into, result, vmap_method="sequential")(*operands)
 
 
 def nufftax_type3_grid(eps: float, points, targets) -> tuple[int, int] | None:
