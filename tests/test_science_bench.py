@@ -449,6 +449,9 @@ def test_lens_model_workload(tmp_path):
         assert r["status"] == "ok", (label, r["reason"])
         assert r["error"] is not None and 0 <= r["error"] <= 1e-6, label
     assert "F two / F one" in log and "step with 20 functions / without" in log
+    for backend in imported & set(STEP_BACKENDS):
+        assert f"W4 {backend}: F two pixelizations (one pass) / F one pixelization, paired" in log
+    assert rows["numba F two pixelizations (one pass)"]["reason"].startswith("paired: ")
     png = tmp_path / "out" / f"science-tiny_lens_model-{STAMP}" / "W4.png"
     assert png.read_bytes()[:8] == PNG_MAGIC
 
@@ -464,3 +467,24 @@ def test_w4_evidence_check_refuses_values_that_are_not_finite(expected, got):
     tolerance = _evidence_tolerance(1.0, expected)
     with pytest.raises(WrongAnswer, match="not finite"):
         _check_evidence(expected, tolerance, "step", got)
+
+
+def test_paired_ratio_is_the_median_of_per_round_ratios(monkeypatch):
+    """W4's paired ratio: each round times the two calls back to back (a fake clock here:
+    the numerator takes 3 ticks, then 5 in one disturbed round; the denominator 2)."""
+    from benchmarks.science import lens_model
+
+    ticks = {"now": 0}
+    monkeypatch.setattr(lens_model.time, "perf_counter", lambda: ticks["now"])
+    calls = {"a": 0}
+
+    def numerator():
+        calls["a"] += 1
+        ticks["now"] += 5 if calls["a"] == 4 else 3
+
+    def denominator():
+        ticks["now"] += 2
+
+    ratio, rounds = lens_model.paired_ratio(numerator, denominator, rounds=5)
+    assert rounds == 5 and calls["a"] == 6  # one warm call each, then the rounds
+    assert ratio == 1.5
