@@ -267,7 +267,9 @@ def _w_compact_matmul_function_columns_from_impl(
     _flat_out = native_index_for_slim_index[:, 0] * _L2 + native_index_for_slim_index[:, 1]
     _gather = _runtime.inverse_positions(xp, _flat, _H * _W)
     _chunk = _runtime.fft_chunk(_L1 * _L2, _cols_out)
-    _blocks = []
+    # W B row-major whatever the chunks' layout (a transposed gather): its consumers (T^T W B,
+    # a loop over rows) read rows
+    _out = xp.empty((_M, _cols_out), dtype=xp.float64, device=_dev)
     for _s0 in range(0, _cols_out, _chunk):
         _t = _mapping[:, _s0 : min(_s0 + _chunk, _cols_out)]
         _n = _t.shape[1]
@@ -279,8 +281,8 @@ def _w_compact_matmul_function_columns_from_impl(
         _grid = xp.reshape(xp.take(_padded, _gather, axis=1), (_n, _H, _W))
         _wt = _runtime.lattice_convolve(xp, _grid, _khat[None, :, :], _L1, _L2, (1, 2))
         _wt = xp.matrix_transpose(xp.take(xp.reshape(_wt, (_n, _H * _L2)), _flat_out, axis=1))
-        _blocks.append(_wt)
-    return xp.concat(_blocks, axis=1)
+        _out[:, _s0 : _s0 + _n] = _wt
+    return _out
 
 
 @validated(
