@@ -127,3 +127,47 @@ def test_jax_route_matches_numpy():
     )
     assert bool(ok)
     assert abs(float(got) - expected) <= 1e-8 * abs(expected)
+
+
+def test_jax_value_on_the_cpu_is_the_sparse_route_and_the_dense_route_agrees():
+    """On the CPU JAX's value is NumPy's sparse factorisation on the host (the same number,
+    under jit and vmap); the dense route other platforms take agrees to rounding."""
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    rng = np.random.default_rng(4)
+    neighbors, sizes = _graph(rng, 60, isolated=(0, 7))
+    coefficients = np.array([0.3, 1.5, 4.0])
+    expected = [
+        _linalg.constant_regularization_logdet(np, c, neighbors, sizes)[1] for c in coefficients
+    ]
+
+    def value(c):
+        _, logdet, ok = _linalg.constant_regularization_logdet(
+            jnp, c, jnp.asarray(neighbors), jnp.asarray(sizes)
+        )
+        return logdet, ok
+
+    got, ok = jax.jit(jax.vmap(value))(coefficients)
+    assert np.all(np.asarray(ok))
+    np.testing.assert_array_equal(np.asarray(got), expected)
+    for c, want in zip(coefficients, expected):
+        _, dense, fine = _linalg._jax_regularization_factor(
+            jnp.asarray(c), jnp.asarray(neighbors), jnp.asarray(sizes), summary=True
+        )
+        assert bool(fine) and abs(float(dense) - want) <= 1e-12 * abs(want)
+
+
+def test_jax_value_with_a_neighbour_out_of_range_is_nan_under_jit():
+    """Under jax.jit nothing can raise: an index past S (which the eager checks refuse)
+    gives (NaN, not ok) from the host route, not an error from inside the callback."""
+    jax = pytest.importorskip("jax")
+    jnp = pytest.importorskip("jax.numpy")
+    neighbors, sizes = _graph(np.random.default_rng(5), 12)
+    neighbors = neighbors.copy()
+    neighbors[3, 0] = 12
+    logdet, ok = jax.jit(
+        lambda c: _linalg.constant_regularization_logdet(
+            jnp, c, jnp.asarray(neighbors), jnp.asarray(sizes)
+        )[1:]
+    )(1.0)
+    assert np.isnan(float(logdet)) and not bool(ok)

@@ -242,11 +242,10 @@ def _spd_inverse_weights_on_host(lower):
     """:func:`_jax_spd_inverse_weights` by LAPACK ``potri`` through a host callback (CPU)."""
     import jax
 
-    half = jax.pure_callback(
-        _host_spd_inverse_lower,
-        jax.ShapeDtypeStruct(lower.shape, lower.dtype),
-        lower,
-        vmap_method="sequential",
+    from ._runtime import host_array_call
+
+    half = host_array_call(
+        _host_spd_inverse_lower, jax.ShapeDtypeStruct(lower.shape, lower.dtype), lower
     )
     return _doubled_lower(half)
 
@@ -330,15 +329,16 @@ def _device_factor_solve(matrix, rhs, mode, summary):
 def _factor_solve(mode: str, summary: bool):
     """:func:`_device_factor_solve` for one ``mode``, with a rule for ``jax.vmap``.
 
-    One walker: JAX's own Cholesky and triangular solves, unchanged. A batch of walkers
-    (under ``jax.vmap``) on the CPU: one host callback that factors and solves every walker
-    with LAPACK (``potrf``, ``potrs``, ``trtrs``), the walkers spread over Numba's thread
-    count, each on one BLAS thread (:func:`_host_factor_solve`); with ``summary`` only vectors
-    come back. XLA's CPU Cholesky of a batch is slower per matrix than one call (measured
-    at n = 1000 on 2 cores, jax 0.10.2: 23 ms per matrix in a batch of 8 and 29 ms in one
-    of 32, against 9.4 ms alone) and its batched triangular solves cost 3-4 ms a walker;
-    the callback takes 7 ms a walker for the factor and its solve. Elsewhere (GPUs) the
-    batch is ``jax.vmap`` of the one-walker route.
+    On the CPU: one host callback (``_runtime.host_array_call``, which reads XLA's buffers
+    and writes into them) that factors and solves with LAPACK (``potrf``, ``potrs``,
+    ``trtrs``, :func:`_host_factor_solve`); a batch of walkers (under ``jax.vmap``) in the
+    same callback, the walkers spread over Numba's thread count, each on one BLAS thread;
+    with ``summary`` only vectors come back. XLA's CPU Cholesky is slower (measured on 2
+    cores, jax 0.10.2, factor and solve, summary: n = 1,500 28 ms against 17 ms, n = 3,000
+    161 ms against 95 ms; n = 100 0.15 against 0.08 ms), the more so in a batch (at n = 1000
+    23 ms per matrix in a batch of 8 and 29 ms in one of 32, against 9.4 ms alone; its
+    batched triangular solves cost 3-4 ms a walker). Elsewhere (GPUs): JAX's own Cholesky
+    and triangular solves, ``jax.vmap`` of them for a batch.
     """
     import jax
     import jax.numpy as jnp
@@ -346,9 +346,20 @@ def _factor_solve(mode: str, summary: bool):
 
     device = functools.partial(_device_factor_solve, mode=mode, summary=summary)
 
+    def on_host(matrix, rhs):
+        from ._runtime import host_array_call
+
+        vector = jax.ShapeDtypeStruct(rhs.shape, rhs.dtype)
+        if summary:
+            shapes = (vector, vector, vector)
+        else:
+            shapes = (jax.ShapeDtypeStruct(matrix.shape, matrix.dtype), vector)
+        host = functools.partial(_host_factor_solve, mode=mode, summary=summary)
+        return host_array_call(host, shapes, matrix, rhs, vmap_method="expand_dims")
+
     @custom_vmap
     def factor_solve(matrix, rhs):
-        return device(matrix, rhs)
+        return jax.lax.platform_dependent(matrix, rhs, cpu=on_host, default=device)
 
     @factor_solve.def_vmap
     def _(axis_size, in_batched, matrix, rhs):
@@ -357,16 +368,6 @@ def _factor_solve(mode: str, summary: bool):
             matrix = jnp.broadcast_to(matrix, (axis_size, *matrix.shape))
         if not rhs_batched:
             rhs = jnp.broadcast_to(rhs, (axis_size, *rhs.shape))
-
-        def on_host(matrix, rhs):
-            vector = jax.ShapeDtypeStruct(rhs.shape, rhs.dtype)
-            if summary:
-                shapes = (vector, vector, vector)
-            else:
-                shapes = (jax.ShapeDtypeStruct(matrix.shape, matrix.dtype), vector)
-            host = functools.partial(_host_factor_solve, mode=mode, summary=summary)
-            return jax.pure_callback(host, shapes, matrix, rhs, vmap_method="expand_dims")
-
         out = jax.lax.platform_dependent(matrix, rhs, cpu=on_host, default=jax.vmap(device))
         return out, (True,) * len(out)
 
@@ -590,7 +591,27 @@ def plus_constant_regularization(xp, curvature, coefficient, neighbors, neighbor
         out = np.array(curvature, dtype=np.float64, copy=True)
         add_constant_regularization(out, coefficient, neighbors, neighbors_sizes)
         return out
+    if _is_jax(xp):
+        return jax_plus_constant_regularization(curvature, coefficient, neighbors, neighbors_sizes)
     return curvature + _dense_regularization(xp, coefficient, neighbors, neighbors_sizes)
+
+
+def jax_plus_constant_regularization(curvature, coefficient, neighbors, neighbors_sizes, offset=0):
+    """``curvature`` with H added to its square block at ``(offset, offset)``, JAX: the
+    updates of :func:`add_constant_regularization` as two scatter-adds (under ``jax.jit``
+    in place in ``curvature``'s buffer: no dense H, no copy of the block; at S = 3,000, two
+    blocks: 44 ms for the sliced dense sums it replaces)."""
+    import jax.numpy as jnp
+
+    s, p = neighbors.shape
+    c2 = coefficient**2
+    used = jnp.arange(p)[None, :] < neighbors_sizes[:, None]
+    index = offset + jnp.arange(s)
+    rows = jnp.broadcast_to(index[:, None], (s, p))
+    cols = offset + jnp.where(used, neighbors, 0)
+    diagonal = 1e-8 + c2 * neighbors_sizes.astype(jnp.float64)
+    curvature = curvature.at[index, index].add(diagonal)
+    return curvature.at[rows, cols].add(jnp.where(used, -c2, 0.0))
 
 
 def add_constant_regularization(out, coefficient, neighbors, neighbors_sizes, offset=0):
@@ -635,8 +656,10 @@ def constant_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes):
     H is 1e-8 I plus a graph Laplacian: each connected component has an eigenvalue near 1e-8,
     and a plain Cholesky gets that pivot by cancellation (O(1) numbers to O(1e-8)), losing
     eight digits of it: about 1e-8 absolute in the log-determinant. Both routes here keep
-    every pivot a sum of terms of one sign. For NumPy: a sparse factorisation, O(S P), see
-    :func:`_symmetric_sparse_logdet`. For JAX and other namespaces: the dense Cholesky
+    every pivot a sum of terms of one sign. For NumPy, and for JAX on the CPU (in a host
+    callback; its derivative still comes from the dense factor): a sparse factorisation,
+    O(S P), see :func:`_symmetric_sparse_logdet`. For JAX elsewhere and other namespaces: the
+    dense Cholesky
     ``H = L L^T`` and, with the row sums ``rho = H 1`` formed without rounding and
     ``w = L^-1 rho``, each pivot as ``d_k = L_kk (w_k - sum_{j>k} L_jk)`` (exact algebra: the
     Schur complement's row sum less its off-diagonal entries), traceable under ``jax.jit``.
@@ -754,30 +777,59 @@ def _jax_regularization_factor(coefficient, neighbors, neighbors_sizes, summary=
 def _jax_rules_regularization():
     """``(log det H, ok)`` of the constant regularization as a function of the coefficient c,
     with a custom derivative: H = 1e-8 I + c**2 G (G the graph Laplacian, as Cholesky reads
-    it), so ``d log det H / dc = 2 c tr(H^-1 G)``, H^-1 from the factor the value needed
-    (LAPACK ``potri`` on the CPU): one inverse instead of the transpose of JAX's Cholesky
-    derivative. ``G`` annihilates each component's constant vector, the direction of H's
+    it), so ``d log det H / dc = 2 c tr(H^-1 G)``, H^-1 from the dense factor (LAPACK
+    ``potri`` on the CPU): one inverse instead of the transpose of JAX's Cholesky derivative.
+    The value itself is the sparse route's on the CPU (a host callback), the dense route's
+    elsewhere; a derivative forms the dense factor only when the coefficient is
+    differentiated. ``G`` annihilates each component's constant vector, the direction of H's
     1e-8 eigenvalue, so the 1e8-sized part of H^-1 drops out of the trace.
     """
     import jax
     import jax.numpy as jnp
     from jax.custom_derivatives import SymbolicZero
 
-    @jax.custom_jvp
-    def regularization_logdet(coefficient, neighbors, neighbors_sizes):
+    def dense_value(coefficient, neighbors, neighbors_sizes):
         _, logdet, ok = _jax_regularization_factor(
             coefficient, neighbors, neighbors_sizes, summary=True
         )
         return logdet, ok
 
+    def sparse_value_on_host(coefficient, neighbors, neighbors_sizes):
+        shapes = (
+            jax.ShapeDtypeStruct(jnp.shape(coefficient), jnp.float64),
+            jax.ShapeDtypeStruct(jnp.shape(coefficient), jnp.bool_),
+        )
+        from ._runtime import host_array_call
+
+        return host_array_call(
+            _host_regularization_logdet, shapes, coefficient, neighbors, neighbors_sizes
+        )
+
+    def value(coefficient, neighbors, neighbors_sizes):
+        # the CPU: NumPy's sparse factorisation on the host (3 ms at S = 1,500 against 34 ms
+        # for the dense route under jax.jit, measured); elsewhere the dense route
+        return jax.lax.platform_dependent(
+            coefficient,
+            neighbors,
+            neighbors_sizes,
+            cpu=sparse_value_on_host,
+            default=dense_value,
+        )
+
+    @jax.custom_jvp
+    def regularization_logdet(coefficient, neighbors, neighbors_sizes):
+        return value(coefficient, neighbors, neighbors_sizes)
+
     @functools.partial(regularization_logdet.defjvp, symbolic_zeros=True)
     def _(primals, tangents):
         coefficient, neighbors, neighbors_sizes = primals
         d_coefficient = tangents[0]
-        factor, logdet, ok = _jax_regularization_factor(coefficient, neighbors, neighbors_sizes)
+        # the value as without a derivative; the dense factor for H^-1
+        logdet, ok = value(coefficient, neighbors, neighbors_sizes)
         zero_ok = np.zeros(np.shape(ok), dtype=jax.dtypes.float0)
         if isinstance(d_coefficient, SymbolicZero):
             return (logdet, ok), (jnp.zeros_like(logdet), zero_ok)
+        factor, _, factored = _jax_regularization_factor(coefficient, neighbors, neighbors_sizes)
         weights = _jax_spd_inverse_weights(factor)
         # tr(H^-1 G) for G = diag(sizes) - adjacency as its lower triangle defines it: with
         # W's lower-triangle form, sum_i sizes_i W_ii less W at each listed entry (i, j <= i)
@@ -787,10 +839,24 @@ def _jax_rules_regularization():
         cols = jnp.where(used, neighbors, 0)
         listed = jnp.where(used & (cols <= rows), weights[rows, cols], 0.0)
         trace = jnp.sum(neighbors_sizes * jnp.diagonal(weights)) - jnp.sum(listed)
-        slope = jnp.where(ok, 2.0 * coefficient * trace, 0.0)
+        slope = jnp.where(ok & factored, 2.0 * coefficient * trace, 0.0)
         return (logdet, ok), (slope * d_coefficient, zero_ok)
 
     return regularization_logdet
+
+
+def _host_regularization_logdet(coefficient, neighbors, neighbors_sizes):
+    """``(log det H, ok)`` by the NumPy (sparse) route, for a host callback: ``(NaN, False)``
+    for a neighbour index outside [0, S) before its row's size (under ``jax.jit`` the
+    argument checks poison such a call instead of raising; it must not raise here)."""
+    neighbors, sizes = np.asarray(neighbors), np.asarray(neighbors_sizes)
+    used = np.arange(neighbors.shape[1])[None, :] < sizes[:, None]
+    if np.any(used & ((neighbors < 0) | (neighbors >= neighbors.shape[0]))):
+        return np.asarray(np.nan), np.asarray(False)
+    _, logdet, ok = constant_regularization_logdet(
+        np, np.asarray(coefficient)[()], neighbors, sizes
+    )
+    return np.asarray(logdet, dtype=np.float64), np.asarray(ok, dtype=np.bool_)
 
 
 def _symmetric_sparse_logdet(diagonal, rows, cols, c2, size):

@@ -403,20 +403,18 @@ def plus_regularization(xp, curvature, pixelizations, sizes):
     """``F + H`` with H block-diagonal: each pixelization's constant regularization.
 
     NumPy: added in place, from H's sparse entries (``curvature`` is the step's own F, and
-    the fit's chi-squared does not need it again); JAX: a scatter-add per block.
+    the fit's chi-squared does not need it again); JAX: scatter-adds into the whole matrix.
     """
     offset = 0
     for p, size in zip(pixelizations, sizes):
-        block = slice(offset, offset + size)
         if xp is np:
             _linalg.add_constant_regularization(
                 curvature, p.coefficient, p.neighbors, p.neighbors_sizes, offset
             )
         else:
-            summed = _linalg.plus_constant_regularization(
-                xp, curvature[block, block], p.coefficient, p.neighbors, p.neighbors_sizes
+            curvature = _linalg.jax_plus_constant_regularization(
+                curvature, p.coefficient, p.neighbors, p.neighbors_sizes, offset
             )
-            curvature = curvature.at[block, block].set(summed)
         offset += size
     return curvature
 
