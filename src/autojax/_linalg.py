@@ -61,6 +61,13 @@ RCOND_MIN = float(np.finfo(np.float64).eps)
 
 #: dense factorisations of matrices smaller than this run on one BLAS thread (see _one_blas_thread)
 SMALL_DENSE = 2048
+#: JAX on the CPU factors one walker's matrix on the host (LAPACK, BLAS threads kept) below
+#: this side, with XLA's own Cholesky from it. Inside a jitted two-pixelization step
+#: (n = 3,000, 2 cores) the host factor took 114-130 ms in most calls but 200-480 ms in a
+#: quarter of them (two OpenBLAS threads called from an XLA thread; the same call jitted
+#: alone did not vary), XLA's a steady 160 ms: the same mean, without the tail. At
+#: n = 1,500: 17 ms against 28 ms, no such tail (alma step 62-64 ms, mean 64-68 ms).
+HOST_FACTOR_MAX = 2048
 
 
 def single_blas_thread():
@@ -331,7 +338,8 @@ def _factor_solve(mode: str, summary: bool):
 
     On the CPU: one host callback (``_runtime.host_array_call``, which reads XLA's buffers
     and writes into them) that factors and solves with LAPACK (``potrf``, ``potrs``,
-    ``trtrs``, :func:`_host_factor_solve`); a batch of walkers (under ``jax.vmap``) in the
+    ``trtrs``, :func:`_host_factor_solve`), for one walker below :data:`HOST_FACTOR_MAX`
+    (XLA's own Cholesky from it); a batch of walkers (under ``jax.vmap``) in the
     same callback, the walkers spread over Numba's thread count, each on one BLAS thread;
     with ``summary`` only vectors come back. XLA's CPU Cholesky is slower (measured on 2
     cores, jax 0.10.2, factor and solve, summary: n = 1,500 28 ms against 17 ms, n = 3,000
@@ -359,6 +367,8 @@ def _factor_solve(mode: str, summary: bool):
 
     @custom_vmap
     def factor_solve(matrix, rhs):
+        if matrix.shape[-1] >= HOST_FACTOR_MAX:
+            return device(matrix, rhs)
         return jax.lax.platform_dependent(matrix, rhs, cpu=on_host, default=device)
 
     @factor_solve.def_vmap
