@@ -173,6 +173,31 @@ def test_inverse_weights_on_host_and_device_agree():
         np.testing.assert_allclose(device[i], w, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("host_below", [10**9, 0])
+def test_one_walker_factor_on_host_or_by_xla(monkeypatch, host_below):
+    """One walker's factor and solve: on the host below HOST_FACTOR_MAX, XLA's Cholesky from
+    it; both give the solve, log det and gradient of NumPy's, and a matrix that is not
+    positive definite is not ok on either."""
+    monkeypatch.setattr(_linalg, "HOST_FACTOR_MAX", host_below)
+    jax.clear_caches()
+    rng = np.random.default_rng(8)
+    a, b = _spd(rng, 23, shift=0.5), rng.standard_normal(23)
+
+    def value(a, b):
+        x, logdet, ok = _linalg.cholesky_solve_logdet(jnp, a, b)
+        return jnp.sum(x) + logdet, ok
+
+    got, ok = jax.jit(value)(a, b)
+    assert bool(ok)
+    expected = np.sum(np.linalg.solve(a, b)) + np.linalg.slogdet(a)[1]
+    assert abs(float(got) - expected) <= 1e-11 * abs(expected)
+    grad = jax.jit(jax.grad(lambda b: value(a, b)[0]))(b)
+    np.testing.assert_allclose(grad, np.linalg.solve(a, np.ones(23)), rtol=1e-10)
+    _, ok = jax.jit(value)(a - 100 * np.eye(23), b)
+    assert not bool(ok)
+    jax.clear_caches()
+
+
 @pytest.mark.parametrize("coefficient", [1.3, 0.05])
 def test_regularization_logdet_derivative_against_finite_differences(coefficient):
     """d log det H / dc by the rule against central differences of the NumPy (sparse)
