@@ -613,12 +613,9 @@ def jax_plus_constant_regularization(curvature, coefficient, neighbors, neighbor
     blocks: 44 ms for the sliced dense sums it replaces)."""
     import jax.numpy as jnp
 
-    s, p = neighbors.shape
     c2 = coefficient**2
-    used = jnp.arange(p)[None, :] < neighbors_sizes[:, None]
-    index = offset + jnp.arange(s)
-    rows = jnp.broadcast_to(index[:, None], (s, p))
-    cols = offset + jnp.where(used, neighbors, 0)
+    used, rows, cols = _jax_neighbor_entries(neighbors, neighbors_sizes, offset)
+    index = rows[:, 0]
     diagonal = 1e-8 + c2 * neighbors_sizes.astype(jnp.float64)
     curvature = curvature.at[index, index].add(diagonal)
     return curvature.at[rows, cols].add(jnp.where(used, -c2, 0.0))
@@ -633,27 +630,23 @@ def add_constant_regularization(out, coefficient, neighbors, neighbors_sizes, of
     np.add.at(out, (rows + offset, cols + offset), -c2)
 
 
-def _jax_adjacency(neighbors, neighbors_sizes):
-    """The (S, S) count of entries j in row i of ``neighbors`` (before its first -1), JAX."""
+def _jax_neighbor_entries(neighbors, neighbors_sizes, offset=0):
+    """``(used, rows, cols)``, JAX, each (S, P): whether slot b of row i is an entry (before
+    the row's size), the row ``offset + i`` and the column ``offset + neighbors[i, b]`` (0 +
+    ``offset`` where unused, so that a scatter stays in bounds)."""
     import jax.numpy as jnp
 
     s, p = neighbors.shape
     used = jnp.arange(p)[None, :] < neighbors_sizes[:, None]
-    rows = jnp.broadcast_to(jnp.arange(s)[:, None], (s, p))
-    cols = jnp.where(used, neighbors, 0)
-    return jnp.zeros((s, s)).at[rows, cols].add(jnp.where(used, 1.0, 0.0))
+    rows = jnp.broadcast_to(offset + jnp.arange(s)[:, None], (s, p))
+    return used, rows, offset + jnp.where(used, neighbors, 0)
 
 
 def _dense_regularization(xp, coefficient, neighbors, neighbors_sizes):
-    """H densely in namespace ``xp`` (the JAX and array-API route)."""
+    """H densely in namespace ``xp`` (the array-API route; JAX adds H by scatters)."""
     s, p = neighbors.shape
     c2 = coefficient**2
     used = xp.arange(p)[None, :] < neighbors_sizes[:, None]
-    if _is_jax(xp):
-        import jax.numpy as jnp
-
-        diagonal = 1e-8 + c2 * neighbors_sizes.astype(jnp.float64)
-        return jnp.diag(diagonal) - c2 * _jax_adjacency(neighbors, neighbors_sizes)
     hit = (neighbors[:, :, None] == xp.arange(s)[None, None, :]) & used[:, :, None]
     adjacency = xp.sum(xp.astype(hit, xp.float64), axis=1)
     diagonal = 1e-8 + c2 * xp.astype(neighbors_sizes, xp.float64)
@@ -699,10 +692,8 @@ def _jax_mirrored_adjacency(neighbors, neighbors_sizes):
     ``jax.vmap`` over walkers with one graph they are formed once, not per walker)."""
     import jax.numpy as jnp
 
-    s, p = neighbors.shape
-    used = jnp.arange(p)[None, :] < neighbors_sizes[:, None]
-    rows = jnp.broadcast_to(jnp.arange(s)[:, None], (s, p))
-    cols = jnp.where(used, neighbors, 0)
+    s = neighbors.shape[0]
+    used, rows, cols = _jax_neighbor_entries(neighbors, neighbors_sizes)
     below = jnp.where(used & (cols < rows), 1.0, 0.0)
     mirrored = jnp.zeros((s, s)).at[rows, cols].add(below).at[cols, rows].add(below)
     return mirrored, jnp.sum(jnp.where(used & (cols == rows), 1.0, 0.0), axis=1)
@@ -843,10 +834,7 @@ def _jax_rules_regularization():
         weights = _jax_spd_inverse_weights(factor)
         # tr(H^-1 G) for G = diag(sizes) - adjacency as its lower triangle defines it: with
         # W's lower-triangle form, sum_i sizes_i W_ii less W at each listed entry (i, j <= i)
-        s, p = neighbors.shape
-        used = jnp.arange(p)[None, :] < neighbors_sizes[:, None]
-        rows = jnp.broadcast_to(jnp.arange(s)[:, None], (s, p))
-        cols = jnp.where(used, neighbors, 0)
+        used, rows, cols = _jax_neighbor_entries(neighbors, neighbors_sizes)
         listed = jnp.where(used & (cols <= rows), weights[rows, cols], 0.0)
         trace = jnp.sum(neighbors_sizes * jnp.diagonal(weights)) - jnp.sum(listed)
         slope = jnp.where(ok & factored, 2.0 * coefficient * trace, 0.0)

@@ -649,30 +649,17 @@ def host_route(
             import jax.numpy as jnp
 
             return jnp.zeros(shape, dtype=dtype)
-        if derivative is not None:
-            return _differentiable_host_callback(
-                function, shape, dtype, static, dynamic, derivative
-            )
-        return host_callback(function, shape, dtype, static, dynamic)
+        return host_callback(function, shape, dtype, static, dynamic, derivative)
     return host_eager(function, **static, **dynamic)
 
 
-def _differentiable_host_callback(function, shape, dtype, static, dynamic, derivative):
-    """:func:`host_callback` under a ``jax.custom_jvp``: the value from the callback, the
-    tangent from ``derivative`` (see :func:`host_route`). Every traced value the callback
-    reads is an argument of the custom_jvp function (a closed-over tracer breaks
-    ``jax.grad(jax.jit(...))``), the value rules' operands included."""
+def _with_derivative(call, names: list, derivative):
+    """``call`` (of the operands, the values of ``names`` first) under a ``jax.custom_jvp``
+    whose tangent is ``derivative``'s (see :func:`host_route`). Every traced value the
+    callback reads is an operand (a closed-over tracer breaks ``jax.grad(jax.jit(...))``)."""
     import jax
 
-    from ._validate import claim_host_checks
-
-    names = list(dynamic)
-    checks = claim_host_checks()
-    operands, ruled = _with_rule_operands(list(dynamic.values()), checks)
-
-    @jax.custom_jvp
-    def call(*values):
-        return _host_call(function, shape, dtype, static, names, list(values), ruled, checks)
+    call = jax.custom_jvp(call)
 
     @call.defjvp
     def _tangent(primals, tangents):
@@ -690,10 +677,7 @@ def _differentiable_host_callback(function, shape, dtype, static, dynamic, deriv
             ) from exc
         return call(*primals), tangent
 
-    out = call(*operands)
-    if checks is not None:
-        checks.result = out
-    return out
+    return call
 
 
 def host_eager(function, *args, **kwargs):
@@ -708,10 +692,10 @@ def host_eager(function, *args, **kwargs):
     return jnp.asarray(function(*args, **kwargs))
 
 
-def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
+def host_callback(function, shape, dtype: str, static: dict, dynamic: dict, derivative=None):
     """``function(**static, **dynamic)`` (a kernel's NumPy code) as one host callback
-    under ``jax.jit`` (vmappable one batch element at a time; no derivative rule of its
-    own: :func:`host_route` gives it one),
+    under ``jax.jit`` (vmappable one batch element at a time; with ``derivative``, a
+    ``jax.custom_jvp`` as :func:`host_route` says, else no derivative rule),
     returning ``shape`` of ``dtype``. A ValueError (points that are not finite or too far
     apart: no error can be raised under ``jax.jit``) gives all NaN instead.
 
@@ -728,9 +712,16 @@ def host_callback(function, shape, dtype: str, static: dict, dynamic: dict):
     """
     from ._validate import claim_host_checks
 
+    names = list(dynamic)
     checks = claim_host_checks()
     operands, ruled = _with_rule_operands(list(dynamic.values()), checks)
-    out = _host_call(function, shape, dtype, static, list(dynamic), operands, ruled, checks)
+
+    def call(*values):
+        return _host_call(function, shape, dtype, static, names, list(values), ruled, checks)
+
+    if derivative is not None:  # (see host_route)
+        call = _with_derivative(call, names, derivative)
+    out = call(*operands)
     if checks is not None:
         checks.result = out
     return out
