@@ -90,6 +90,19 @@ def test_conv_gradient_equals_two_pass_gradient(name):
     assert np.all(np.asarray(only_weights)[indexes < 0] == 0.0)
 
 
+def test_conv_gradient_after_a_jitted_step_gradient():
+    """The kernel's jit is traced once; JAX then linearizes that trace for each set of
+    perturbed inputs. The custom_vjp's residuals must have one structure for all of them:
+    they once depended on what was perturbed, and this order (the step's gradient at a
+    matrix that is not positive definite, then gradients of the conv kernel alone) raised
+    StopIteration inside JAX's residual forwarding."""
+    import test_linalg_derivatives as step_tests
+
+    for method in ("two_pass", "conv"):
+        step_tests.test_step_gradient_is_finite_where_the_step_is_minus_inf(method)
+    test_conv_gradient_equals_two_pass_gradient("DataLoaded")
+
+
 def test_conv_gradient_under_vmap():
     ds = get_dataset("DataLoaded")
     compact, native, indexes, weights, pixels = _curvature_args(ds)

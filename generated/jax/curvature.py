@@ -861,37 +861,24 @@ def _curvature_matrix_via_w_compact_conv_from_impl_fwd(
         pix_weights_for_sub_slim_index,
         pixels,
     )
-    # the backward pass reruns the loop on the same arguments (nothing larger is kept)
-    loop_args = (
+    # The residuals have one structure whatever is perturbed: the arguments themselves (JAX
+    # forwards them, nothing is stored) and one boolean per derivative the backward pass may
+    # form. A structure that depended on the perturbation broke a jitted caller re-linearized
+    # with other inputs perturbed (JAX's residual forwarding ran past its list: StopIteration).
+    _wanted = jnp.asarray([_pix_weights_for_sub_slim_index_perturbed, _w_compact_perturbed])
+    return out, (
         (
             w_compact,
             native_index_for_slim_index,
             pix_indexes_for_sub_slim_index,
             pix_weights_for_sub_slim_index,
-        )
-        if _pix_weights_for_sub_slim_index_perturbed
-        else None
+        ),
+        _wanted,
     )
-    # the kernel table's float arguments: through the array form, only when differentiated
-    if _w_compact_perturbed:
-
-        def _array(w_compact):
-            return _curvature_matrix_via_w_compact_conv_from_impl_array(
-                w_compact,
-                native_index_for_slim_index,
-                pix_indexes_for_sub_slim_index,
-                pix_weights_for_sub_slim_index,
-                pixels,
-            )
-
-        _, pull = jax.vjp(_array, w_compact)
-    else:
-        pull = None
-    return out, (loop_args, pull)
 
 
 def _curvature_matrix_via_w_compact_conv_from_impl_bwd(pixels, _res, g):
-    loop_args, pull = _res
+    loop_args, _wanted = _res
     if isinstance(g, SymbolicZero):
         return (
             None,
@@ -899,21 +886,46 @@ def _curvature_matrix_via_w_compact_conv_from_impl_bwd(pixels, _res, g):
             None,
             None,
         )
-    if loop_args is None:
-        _d_weights = None
-    else:
-        _host = partial(
-            _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent, pixels=pixels
-        )
+    (
+        w_compact,
+        native_index_for_slim_index,
+        pix_indexes_for_sub_slim_index,
+        pix_weights_for_sub_slim_index,
+    ) = loop_args
+    _host = partial(
+        _curvature_matrix_via_w_compact_conv_from_impl_host_weights_cotangent, pixels=pixels
+    )
+    _weights_shape = jax.ShapeDtypeStruct(pix_indexes_for_sub_slim_index.shape, jnp.float64)
+
+    def _weights_cotangent(g):
         # through buffer_callback on the CPU: the S x S cotangent is read in XLA's buffer,
         # not copied (pure_callback's copies: 9 ms per 16 MB)
-        _d_weights = _runtime.host_array_call(
-            _host,
-            jax.ShapeDtypeStruct(loop_args[2].shape, jnp.float64),
-            g + g.T,
-            *loop_args,
+        return _runtime.host_array_call(_host, _weights_shape, g + g.T, *loop_args)
+
+    # the loop runs only when the weights were perturbed (a branch taken at run time)
+    _d_weights = jax.lax.cond(
+        _wanted[0], _weights_cotangent, lambda g: jnp.zeros(_weights_shape.shape, jnp.float64), g
+    )
+
+    def _array(w_compact):
+        return _curvature_matrix_via_w_compact_conv_from_impl_array(
+            w_compact,
+            native_index_for_slim_index,
+            pix_indexes_for_sub_slim_index,
+            pix_weights_for_sub_slim_index,
+            pixels,
         )
-    _d_floats = (None,) * 1 if pull is None else pull(g)
+
+    def _floats_cotangent(g):
+        # the kernel table's float arguments: through the array form
+        return jax.vjp(_array, w_compact)[1](g)
+
+    _d_floats = jax.lax.cond(
+        _wanted[1],
+        _floats_cotangent,
+        lambda g: (jnp.zeros_like(w_compact),),
+        g,
+    )
     return (
         _d_floats[0],
         None,
