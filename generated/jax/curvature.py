@@ -404,9 +404,9 @@ def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
 ):
     """dL/dw[m, b] = sum_j gs[j, p] (W T)[m, j], p = indexes[m, b], for a symmetric gs = G + G^T.
 
-    The conv loop of the Numba backend, run again: each column W t_j, finished one mask row
-    at a time, is gathered against row j of gs (in cache) instead of being stored. Columns in
-    blocks (more than threads, for balance), each block summing into its own (M, B) part."""
+    The conv loop of the Numba backend, run again over every row (the forward loop forms
+    half of them), 8 columns at a time, each group's columns gathered while in cache instead
+    of being stored."""
     N = w_compact.shape[0]
     S = pixels
     _M, _B = pix_indexes_for_sub_slim_index.shape
@@ -473,56 +473,97 @@ def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
             _er[_q] = native_index_for_slim_index[_a, 0] - _r0
             _ec[_q] = native_index_for_slim_index[_a, 1] - _c0
             _ew[_q] = pix_weights_for_sub_slim_index[_a, _i]
-    _blocks = max(1, min(blocks, _cols_out))
-    _size = -(-_cols_out // _blocks)
+    # columns in groups of 8 (consecutive), groups in blocks (more blocks than threads, for
+    # balance), each block summing into its own (M, B) part. A group's columns W t_j are
+    # finished over the whole box first (one column at a time, as the forward loop does),
+    # then each mask pixel m gathers its 8 values against gs[p, j..j+8] for its B pixels p:
+    # one update of dL/dw[m, b] per group, not one per column (89 -> 62 ms at alma)
+    _groups = (_cols_out + 7) // 8
+    _blocks = max(1, min(blocks, _groups))
+    _size = -(-_groups // _blocks)
     _parts = np.zeros((_blocks, _M, _B), dtype=np.float64)
     for _k in nb.prange(_blocks):
-        _buf = np.empty(_W, dtype=np.float64)
+        # zeros: a buffer past the last column (in the last group) is read, times 0
+        _buf = np.zeros((8, _H * _W), dtype=np.float64)
+        _gb = np.zeros((_cols_out, 8), dtype=np.float64)
         _part = _parts[_k]
-        for _s in range(_k * _size, min(_k * _size + _size, _cols_out)):
-            _e0 = _colstart[_s]
-            _e1 = _colstart[_s + 1]
-            if _e1 == _e0:
-                continue
-            _g = gs[_s]
+        for _gi in range(_k * _size, min(_k * _size + _size, _groups)):
+            _s0 = _gi * 8
+            _ng = min(8, _cols_out - _s0)
+            # the group's 8 columns of gs, side by side (gs is symmetric: its rows are read)
+            for _j in range(8):
+                if _j < _ng:
+                    _gs_row = gs[_s0 + _j]
+                    for _p in range(_cols_out):
+                        _gb[_p, _j] = _gs_row[_p]
+                else:
+                    for _p in range(_cols_out):
+                        _gb[_p, _j] = 0.0
+            for _j in range(_ng):
+                _e0 = _colstart[_s0 + _j]
+                _e1 = _colstart[_s0 + _j + 1]
+                _bj = _buf[_j]
+                for _y in range(_H):
+                    _l = _lo[_y]
+                    _n = _hi[_y] - _l + 1
+                    if _n <= 0:
+                        continue
+                    _row = _bj[_y * _W + _l :]
+                    for _c in range(_n):
+                        _row[_c] = 0.0
+                    _base = (_y + _H - 1) * _KW + _l + _W - 1
+                    _e = _e0
+                    while _e + 3 < _e1:
+                        _w1 = _ew[_e]
+                        _w2 = _ew[_e + 1]
+                        _w3 = _ew[_e + 2]
+                        _w4 = _ew[_e + 3]
+                        _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                        _k2 = _table[_base - _er[_e + 1] * _KW - _ec[_e + 1] :]
+                        _k3 = _table[_base - _er[_e + 2] * _KW - _ec[_e + 2] :]
+                        _k4 = _table[_base - _er[_e + 3] * _KW - _ec[_e + 3] :]
+                        for _c in range(_n):
+                            _row[_c] += (_w1 * _k1[_c] + _w2 * _k2[_c]) + (
+                                _w3 * _k3[_c] + _w4 * _k4[_c]
+                            )
+                        _e += 4
+                    while _e < _e1:
+                        _w1 = _ew[_e]
+                        _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
+                        for _c in range(_n):
+                            _row[_c] += _w1 * _k1[_c]
+                        _e += 1
+            _b0 = _buf[0]
+            _b1 = _buf[1]
+            _b2 = _buf[2]
+            _b3 = _buf[3]
+            _b4 = _buf[4]
+            _b5 = _buf[5]
+            _b6 = _buf[6]
+            _b7 = _buf[7]
             for _y in range(_H):
-                _l = _lo[_y]
-                _n = _hi[_y] - _l + 1
-                if _n <= 0:
-                    continue
-                _row = _buf[_l:]
-                for _c in range(_n):
-                    _row[_c] = 0.0
-                _base = (_y + _H - 1) * _KW + _l + _W - 1
-                _e = _e0
-                while _e + 3 < _e1:
-                    _w1 = _ew[_e]
-                    _w2 = _ew[_e + 1]
-                    _w3 = _ew[_e + 2]
-                    _w4 = _ew[_e + 3]
-                    _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
-                    _k2 = _table[_base - _er[_e + 1] * _KW - _ec[_e + 1] :]
-                    _k3 = _table[_base - _er[_e + 2] * _KW - _ec[_e + 2] :]
-                    _k4 = _table[_base - _er[_e + 3] * _KW - _ec[_e + 3] :]
-                    for _c in range(_n):
-                        _row[_c] += (_w1 * _k1[_c] + _w2 * _k2[_c]) + (
-                            _w3 * _k3[_c] + _w4 * _k4[_c]
-                        )
-                    _e += 4
-                while _e < _e1:
-                    _w1 = _ew[_e]
-                    _k1 = _table[_base - _er[_e] * _KW - _ec[_e] :]
-                    for _c in range(_n):
-                        _row[_c] += _w1 * _k1[_c]
-                    _e += 1
                 for _q in range(_start[_y], _start[_y + 1]):
                     _a = _by_row[_q]
-                    _value = _buf[native_index_for_slim_index[_a, 1] - _c0]
+                    _x = _y * _W + native_index_for_slim_index[_a, 1] - _c0
+                    _v0 = _b0[_x]
+                    _v1 = _b1[_x]
+                    _v2 = _b2[_x]
+                    _v3 = _b3[_x]
+                    _v4 = _b4[_x]
+                    _v5 = _b5[_x]
+                    _v6 = _b6[_x]
+                    _v7 = _b7[_x]
                     for _i in range(_B):
                         _p = pix_indexes_for_sub_slim_index[_a, _i]
                         if _p < 0:
                             break
-                        _part[_a, _i] += _g[_p] * _value
+                        _part[_a, _i] += (
+                            (_gb[_p, 0] * _v0 + _gb[_p, 1] * _v1)
+                            + (_gb[_p, 2] * _v2 + _gb[_p, 3] * _v3)
+                        ) + (
+                            (_gb[_p, 4] * _v4 + _gb[_p, 5] * _v5)
+                            + (_gb[_p, 6] * _v6 + _gb[_p, 7] * _v7)
+                        )
     for _k in range(_blocks):
         out += _parts[_k]
     return out
