@@ -715,7 +715,9 @@ def _regularization_pivots_parts(xp, coefficient, neighbors, neighbors_sizes):
         c2 = coefficient**2
         mirrored, self_entries = _jax_mirrored_adjacency(neighbors, neighbors_sizes)
         off = -(c2 * mirrored)
-        diagonal = (REGULARIZATION_RIDGE + c2 * neighbors_sizes.astype(jnp.float64)) - c2 * self_entries
+        diagonal = (
+            REGULARIZATION_RIDGE + c2 * neighbors_sizes.astype(jnp.float64)
+        ) - c2 * self_entries
         degree = jnp.round(-jnp.sum(off, axis=1) / jnp.where(c2 == 0, 1.0, c2))
         rho = _exact_row_sums(xp, diagonal, degree, c2)
         full = off + jnp.eye(off.shape[0], dtype=off.dtype) * diagonal[None, :]

@@ -972,12 +972,12 @@ def host_array_call(function, shapes, *operands, vmap_method: str = "sequential"
     single = isinstance(shapes, jax.ShapeDtypeStruct)
 
     def into(ctx, out, *values):
+        buffers = [np.asarray(b) for b in ((out,) if single else out)]
+        for buffer in buffers:  # XLA's fresh buffers: first touched below
+            advise_huge_pages(buffer)
         result = function(*(np.asarray(v) for v in values))
-        if single:
-            np.asarray(out)[...] = result
-        else:
-            for buffer, value in zip(out, result):
-                np.asarray(buffer)[...] = value
+        for buffer, value in zip(buffers, (result,) if single else result):
+            buffer[...] = value
 
     return buffer_callback(into, shapes, vmap_method=vmap_method)(*operands)
 
