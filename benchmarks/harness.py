@@ -7,7 +7,8 @@
   NumPy array for the comparison);
 - time it with :func:`measure`: the first call on its own (it includes JIT compilation),
   then warm calls under a :class:`Rounds` rule, with the peak growth of the process RSS
-  sampled in a thread (:class:`RssPeak`);
+  sampled in a thread (:class:`RssPeak`); a ratio target's two calls also back to back,
+  in interleaved rounds (:func:`paired_ratio`);
 - describe the machine with :func:`machine_info` and :func:`machine_line`;
 - take the same command-line options (:func:`add_common_options`) and report the backends
   that do not import (:func:`usable_backends`).
@@ -170,6 +171,27 @@ def measure(
 
 
 # ------------------------------------------------------------------------------ machine
+
+
+#: interleaved rounds of a paired ratio
+PAIRED_ROUNDS = 11
+
+
+def paired_ratio(numerator, denominator, rounds: int = PAIRED_ROUNDS) -> tuple[float, int]:
+    """The median over ``rounds`` interleaved rounds of ``numerator()``'s time over
+    ``denominator()``'s in the same round. The rows' own medians are taken minutes apart,
+    one row after the other: a load change on a shared machine between them moves their
+    ratio (a fast baseline once gave 2.80 where the kernels alone gave 2.41); a pair timed
+    back to back shares it."""
+    numerator(), denominator()
+    ratios = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        numerator()
+        middle = time.perf_counter()
+        denominator()
+        ratios.append((middle - start) / (time.perf_counter() - middle))
+    return float(np.median(ratios)), rounds
 
 
 def load_average() -> list[float]:

@@ -201,6 +201,12 @@ def test_w3_times_the_likelihood_step_beside_the_seed_argument_likelihood(full_r
         if name == "jax":  # the rows of samplers: value_and_grad, vmap, 8 calls
             assert samplers <= set(w3), sorted(w3)
             assert all(w3[label]["status"] == "ok" for label in samplers)
+            # the two ratio targets, also timed back to back (paired), in the log and notes
+            grad, vmap = (f"{name} auto: {VARIANTS[v]}" for v in ("grad", "vmap"))
+            assert w3[grad]["reason"].startswith("paired: ") and "x step" in w3[grad]["reason"]
+            assert w3[vmap]["reason"].startswith("paired: ")
+            assert VARIANTS["calls"] in w3[vmap]["reason"]
+            assert f"{VARIANTS['grad']} / step, paired over" in log
         for r in steps:
             assert r["label"] == f"{name} {r['method']}: {STEP}", r["label"]
         for r in seeds:
@@ -470,12 +476,13 @@ def test_w4_evidence_check_refuses_values_that_are_not_finite(expected, got):
 
 
 def test_paired_ratio_is_the_median_of_per_round_ratios(monkeypatch):
-    """W4's paired ratio: each round times the two calls back to back (a fake clock here:
-    the numerator takes 3 ticks, then 5 in one disturbed round; the denominator 2)."""
-    from benchmarks.science import lens_model
+    """A paired ratio (W3's and W4's targets): each round times the two calls back to back
+    (a fake clock here: the numerator takes 3 ticks, then 5 in one disturbed round; the
+    denominator 2)."""
+    from benchmarks import harness
 
     ticks = {"now": 0}
-    monkeypatch.setattr(lens_model.time, "perf_counter", lambda: ticks["now"])
+    monkeypatch.setattr(harness.time, "perf_counter", lambda: ticks["now"])
     calls = {"a": 0}
 
     def numerator():
@@ -485,6 +492,6 @@ def test_paired_ratio_is_the_median_of_per_round_ratios(monkeypatch):
     def denominator():
         ticks["now"] += 2
 
-    ratio, rounds = lens_model.paired_ratio(numerator, denominator, rounds=5)
+    ratio, rounds = harness.paired_ratio(numerator, denominator, rounds=5)
     assert rounds == 5 and calls["a"] == 6  # one warm call each, then the rounds
     assert ratio == 1.5

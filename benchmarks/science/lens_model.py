@@ -41,7 +41,6 @@ rounding the 1e-8 ridge allows: see :func:`_evidence_tolerance`).
 from __future__ import annotations
 
 import functools
-import time
 import zlib
 
 import numpy as np
@@ -50,7 +49,7 @@ from autojax import backends
 from autojax.datasets import ARCSEC
 
 from ..cases import converter
-from ..harness import WrongAnswer, as_numpy, measure
+from ..harness import WrongAnswer, as_numpy, measure, paired_ratio
 from .problem import Problem, _barycentric_mapping, _delaunay_neighbors, _jittered_disk, _trace_sis
 from .rows import problem_constants
 
@@ -332,8 +331,6 @@ PAIRED_TARGETS = (
     ("F two pixelizations (one pass)", "F one pixelization", 2.5),
     (f"step: two pixelizations + {FUNCTIONS} functions", "step: two pixelizations", 1.15),
 )
-#: interleaved rounds of a paired ratio
-PAIRED_ROUNDS = 11
 
 
 def _paired_targets(results, rows_by):
@@ -342,20 +339,3 @@ def _paired_targets(results, rows_by):
             a, b = (backend, numerator), (backend, denominator)
             if a in rows_by and b in rows_by and all(rows_by[k][1].status == "ok" for k in (a, b)):
                 yield backend, (a, b, target)
-
-
-def paired_ratio(numerator, denominator, rounds: int = PAIRED_ROUNDS) -> tuple[float, int]:
-    """The median over ``rounds`` interleaved rounds of ``numerator()``'s time over
-    ``denominator()``'s in the same round. The rows' own medians are taken minutes apart,
-    one row after the other: a load change on a shared machine between them moves their
-    ratio (a fast baseline once gave 2.80 where the kernels alone gave 2.41); a pair timed
-    back to back shares it."""
-    numerator(), denominator()
-    ratios = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        numerator()
-        middle = time.perf_counter()
-        denominator()
-        ratios.append((middle - start) / (time.perf_counter() - middle))
-    return float(np.median(ratios)), rounds

@@ -13,6 +13,7 @@ preset in the same run, its measured time scaled by the model replaces the model
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,12 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from rich.console import Console
 
-from ..harness import Rounds, Timing, WrongAnswer, measure
+from ..harness import Rounds, Timing, WrongAnswer, measure, paired_ratio
 from ..report import format_time
 from .cost import Prediction, predict
 from .problem import Preset, Problem
 from .references import Cache, References
-from .rows import Row, bind, build_rows, checker
+from .rows import VARIANTS, Row, bind, build_rows, checker
 
 SLOW_S = 5.0  # a warm call over this is the only round
 TARGET_S = 1.0  # faster calls repeat until this much time has passed...
@@ -210,4 +211,38 @@ class Runner:
         for r in results:
             if base is not None and r.median_s is not None:
                 r.ratio = r.median_s / base.median_s
+        if workload == "W3":
+            self.paired_sampler_ratios(rows, results, problem)
         return results
+
+    def paired_sampler_ratios(self, rows: list[Row], results: list[Result], problem: Problem):
+        """The samplers' targets as paired ratios (:func:`paired_ratio`): ``value_and_grad``
+        of the step over the step (target <= 3) and ``vmap`` over 8 mappings over 8 calls
+        (target <= 1), each pair timed back to back in interleaved rounds. Their rows'
+        medians, taken minutes apart, share no load; the pair does. Each ratio goes to the
+        log and to its row's note."""
+        timed = {
+            row.variant: (row, result)
+            for row, result in zip(rows, results)
+            if row.variant and result.status == "ok"
+        }
+        pairs = []
+        if "grad" in timed:
+            row, result = timed["grad"]
+            step = dataclasses.replace(row, variant="", label=f"{row.backend} {row.method}: step")
+            pairs.append((row, result, step, "step", 3.0))
+        if "vmap" in timed and "calls" in timed:
+            row, result = timed["vmap"]
+            pairs.append((row, result, timed["calls"][0], VARIANTS["calls"], 1.0))
+        for row, result, other, name, target in pairs:
+            try:
+                ratio, rounds = paired_ratio(bind(row, problem), bind(other, problem))
+            except Exception as exc:  # a pair that cannot run again is noted, not fatal
+                self.log(f"[bold red]W3 {row.label}: the paired ratio raised {exc!r}")
+                continue
+            what = f"{VARIANTS[row.variant]} / {name}"
+            self.log(
+                f"W3 {row.backend}: {what}, paired over {rounds} interleaved rounds = "
+                f"{ratio:.2f} (target <= {target:g})"
+            )
+            result.reason = f"paired: {ratio:.2f}x {name} (median of {rounds} interleaved rounds)"
