@@ -666,8 +666,8 @@ def constant_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes):
     and a plain Cholesky gets that pivot by cancellation (O(1) numbers to O(1e-8)), losing
     eight digits of it: about 1e-8 absolute in the log-determinant. Both routes here keep
     every pivot a sum of terms of one sign. For NumPy, and for JAX on the CPU (in a host
-    callback; its derivative still comes from the dense factor): a sparse factorisation,
-    O(S P), see :func:`_symmetric_sparse_logdet`. For JAX elsewhere and other namespaces: the
+    callback, with its derivative: :func:`_host_regularization_slope`): a sparse
+    factorisation, O(S P), see :func:`_symmetric_sparse_logdet`. For JAX elsewhere and other namespaces: the
     dense Cholesky
     ``H = L L^T`` and, with the row sums ``rho = H 1`` formed without rounding and
     ``w = L^-1 rho``, each pivot as ``d_k = L_kk (w_k - sum_{j>k} L_jk)`` (exact algebra: the
