@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import psutil
@@ -174,24 +174,44 @@ def measure(
 
 
 #: interleaved rounds of a paired ratio
-PAIRED_ROUNDS = 11
+PAIRED_ROUNDS = 21
 
 
-def paired_ratio(numerator, denominator, rounds: int = PAIRED_ROUNDS) -> tuple[float, int]:
-    """The median over ``rounds`` interleaved rounds of ``numerator()``'s time over
-    ``denominator()``'s in the same round. The rows' own medians are taken minutes apart,
-    one row after the other: a load change on a shared machine between them moves their
-    ratio (a fast baseline once gave 2.80 where the kernels alone gave 2.41); a pair timed
-    back to back shares it."""
+class Paired(NamedTuple):
+    """A ratio target's two calls timed back to back (:func:`paired_ratio`)."""
+
+    ratio: float  # the median of the per-round ratios
+    fastest: float  # the numerator's fastest call over the denominator's
+    rounds: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.ratio:.2f}x paired (median of {self.rounds} interleaved rounds), "
+            f"{self.fastest:.2f}x fastest calls"
+        )
+
+
+def paired_ratio(numerator, denominator, rounds: int = PAIRED_ROUNDS) -> Paired:
+    """``numerator()``'s time over ``denominator()``'s, the two called back to back in
+    ``rounds`` interleaved rounds: the median of the per-round ratios, and the ratio of the
+    fastest call of each. The rows' own medians are taken minutes apart, one row after the
+    other: a load change on a shared machine between them moves their ratio (a fast
+    baseline once gave 2.80 where the kernels alone gave 2.41); a pair timed back to back
+    shares it. On this VM a disturbance can outlast a round too: 11 rounds of F two over F
+    one gave medians from 2.27 to 3.29 in one hour, the fastest calls 2.26-2.33; the
+    fastest call is the least disturbed measure of what each costs (as ``timeit`` says)."""
     numerator(), denominator()
-    ratios = []
+    ratios, tops, bottoms = [], [], []
     for _ in range(rounds):
         start = time.perf_counter()
         numerator()
         middle = time.perf_counter()
         denominator()
-        ratios.append((middle - start) / (time.perf_counter() - middle))
-    return float(np.median(ratios)), rounds
+        end = time.perf_counter()
+        tops.append(middle - start)
+        bottoms.append(end - middle)
+        ratios.append(tops[-1] / bottoms[-1])
+    return Paired(float(np.median(ratios)), min(tops) / min(bottoms), rounds)
 
 
 def load_average() -> list[float]:

@@ -203,10 +203,11 @@ def test_w3_times_the_likelihood_step_beside_the_seed_argument_likelihood(full_r
             assert all(w3[label]["status"] == "ok" for label in samplers)
             # the two ratio targets, also timed back to back (paired), in the log and notes
             grad, vmap = (f"{name} auto: {VARIANTS[v]}" for v in ("grad", "vmap"))
-            assert w3[grad]["reason"].startswith("paired: ") and "x step" in w3[grad]["reason"]
-            assert w3[vmap]["reason"].startswith("paired: ")
-            assert VARIANTS["calls"] in w3[vmap]["reason"]
-            assert f"{VARIANTS['grad']} / step, paired over" in log
+            assert "x paired (median of" in w3[grad]["reason"]
+            assert w3[grad]["reason"].endswith("fastest calls step")
+            assert "x paired (median of" in w3[vmap]["reason"]
+            assert w3[vmap]["reason"].endswith(VARIANTS["calls"])
+            assert f"{VARIANTS['grad']} / step = " in log
         for r in steps:
             assert r["label"] == f"{name} {r['method']}: {STEP}", r["label"]
         for r in seeds:
@@ -456,8 +457,9 @@ def test_lens_model_workload(tmp_path):
         assert r["error"] is not None and 0 <= r["error"] <= 1e-6, label
     assert "F two / F one" in log and "step with 20 functions / without" in log
     for backend in imported & set(STEP_BACKENDS):
-        assert f"W4 {backend}: F two pixelizations (one pass) / F one pixelization, paired" in log
-    assert rows["numba F two pixelizations (one pass)"]["reason"].startswith("paired: ")
+        assert f"W4 {backend}: F two pixelizations (one pass) / F one pixelization = " in log
+    note = rows["numba F two pixelizations (one pass)"]["reason"]
+    assert "x paired (median of" in note and "x fastest calls F one pixelization" in note
     png = tmp_path / "out" / f"science-tiny_lens_model-{STAMP}" / "W4.png"
     assert png.read_bytes()[:8] == PNG_MAGIC
 
@@ -492,6 +494,7 @@ def test_paired_ratio_is_the_median_of_per_round_ratios(monkeypatch):
     def denominator():
         ticks["now"] += 2
 
-    ratio, rounds = harness.paired_ratio(numerator, denominator, rounds=5)
-    assert rounds == 5 and calls["a"] == 6  # one warm call each, then the rounds
-    assert ratio == 1.5
+    paired = harness.paired_ratio(numerator, denominator, rounds=5)
+    assert paired.rounds == 5 and calls["a"] == 6  # one warm call each, then the rounds
+    assert paired.ratio == 1.5 and paired.fastest == 1.5  # the disturbed round is in neither
+    assert paired.describe().startswith("1.50x paired (median of 5 interleaved rounds)")

@@ -27,9 +27,9 @@ Rows per backend (``numba``, ``jax``, ``xp`` where asked; ``auto`` methods):
   the functions add at most 15%.
 
 Each target's ratio is also measured paired (:func:`paired_ratio`): the two rows called
-back to back in interleaved rounds, the median of the per-round ratios, in the note column
-and the log; the ratio of the rows' own medians (timed one after the other) moves with the
-machine's load between them.
+back to back in interleaved rounds, the median of the per-round ratios and the ratio of the
+fastest calls, in the note column and the log; the ratio of the rows' own medians (timed
+one after the other) moves with the machine's load between them.
 
 Every row is checked before it is timed, against routes that share no code with it: F's
 blocks against the fft lowering (numba) and the one-pixelization F of each mapping; the
@@ -315,14 +315,12 @@ def run(runner, problem: Problem, names, refs, result_type) -> list:
                 "(target <= 1.15)"
             )
     for backend, (numerator, denominator, target) in _paired_targets(results, rows_by):
-        ratio, rounds = paired_ratio(rows_by[numerator][0], rows_by[denominator][0])
+        paired = paired_ratio(rows_by[numerator][0], rows_by[denominator][0])
         runner.log(
-            f"W4 {backend}: {numerator[1]} / {denominator[1]}, paired over {rounds} interleaved "
-            f"rounds = {ratio:.3f} (target <= {target})"
+            f"W4 {backend}: {numerator[1]} / {denominator[1]} = {paired.describe()} "
+            f"(target <= {target})"
         )
-        rows_by[numerator][
-            1
-        ].reason = f"paired: {ratio:.3f}x {denominator[1]} (median of {rounds} interleaved rounds)"
+        rows_by[numerator][1].reason = f"{paired.describe()} {denominator[1]}"
     return results
 
 

@@ -218,9 +218,9 @@ class Runner:
     def paired_sampler_ratios(self, rows: list[Row], results: list[Result], problem: Problem):
         """The samplers' targets as paired ratios (:func:`paired_ratio`): ``value_and_grad``
         of the step over the step (target <= 3) and ``vmap`` over 8 mappings over 8 calls
-        (target <= 1), each pair timed back to back in interleaved rounds. Their rows'
-        medians, taken minutes apart, share no load; the pair does. Each ratio goes to the
-        log and to its row's note."""
+        (target <= 1), each pair timed back to back in interleaved rounds (the median of the
+        per-round ratios, and the fastest calls' ratio). Their rows' medians, taken minutes
+        apart, share no load; the pair does. Each ratio goes to the log and its row's note."""
         timed = {
             row.variant: (row, result)
             for row, result in zip(rows, results)
@@ -236,13 +236,10 @@ class Runner:
             pairs.append((row, result, timed["calls"][0], VARIANTS["calls"], 1.0))
         for row, result, other, name, target in pairs:
             try:
-                ratio, rounds = paired_ratio(bind(row, problem), bind(other, problem))
+                paired = paired_ratio(bind(row, problem), bind(other, problem))
             except Exception as exc:  # a pair that cannot run again is noted, not fatal
                 self.log(f"[bold red]W3 {row.label}: the paired ratio raised {exc!r}")
                 continue
             what = f"{VARIANTS[row.variant]} / {name}"
-            self.log(
-                f"W3 {row.backend}: {what}, paired over {rounds} interleaved rounds = "
-                f"{ratio:.2f} (target <= {target:g})"
-            )
-            result.reason = f"paired: {ratio:.2f}x {name} (median of {rounds} interleaved rounds)"
+            self.log(f"W3 {row.backend}: {what} = {paired.describe()} (target <= {target:g})")
+            result.reason = f"{paired.describe()} {name}"
