@@ -414,6 +414,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
     out = np.zeros((_M, _B), dtype=np.float64)
     if _M == 0:
         return out
+    # the mask's bounding box
     _r0 = native_index_for_slim_index[0, 0]
     _r1 = _r0
     _c0 = native_index_for_slim_index[0, 1]
@@ -426,12 +427,14 @@ def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
     _H = _r1 - _r0 + 1
     _W = _c1 - _c0 + 1
     _KW = 2 * _W - 1
+    # the kernel table over every offset inside the box, row-major: [dr + H - 1, dc + W - 1]
     _table = np.empty((2 * _H - 1) * _KW, dtype=np.float64)
     for _i in nb.prange(2 * _H - 1):
         dr = _i - (_H - 1)
         for _j in range(_KW):
             dc = _j - (_W - 1)
             _table[_i * _KW + _j] = w_compact[abs(dr), (dc if dr >= 0 else -dc) + N - 1]
+    # per box row: the first and last column the mask uses, and its pixels
     _lo = np.full(_H, _W, dtype=np.int64)
     _hi = np.full(_H, -1, dtype=np.int64)
     _start = np.zeros(_H + 1, dtype=np.int64)
@@ -449,6 +452,7 @@ def _curvature_matrix_via_w_compact_conv_from_impl_weights_cotangent(
         _y = native_index_for_slim_index[_a, 0] - _r0
         _by_row[_fill[_y]] = _a
         _fill[_y] += 1
+    # the columns of T: (row, column, weight) of each entry, grouped by column
     _colstart = np.zeros(_cols_out + 1, dtype=np.int64)
     for _a in range(_M):
         for _i in range(_B):
