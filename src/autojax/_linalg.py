@@ -667,11 +667,11 @@ def constant_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes):
     eight digits of it: about 1e-8 absolute in the log-determinant. Both routes here keep
     every pivot a sum of terms of one sign. For NumPy, and for JAX on the CPU (in a host
     callback, with its derivative: :func:`_host_regularization_slope`): a sparse
-    factorisation, O(S P), see :func:`_symmetric_sparse_logdet`. For JAX elsewhere and other namespaces: the
-    dense Cholesky
-    ``H = L L^T`` and, with the row sums ``rho = H 1`` formed without rounding and
-    ``w = L^-1 rho``, each pivot as ``d_k = L_kk (w_k - sum_{j>k} L_jk)`` (exact algebra: the
-    Schur complement's row sum less its off-diagonal entries), traceable under ``jax.jit``.
+    factorisation, O(S P), see :func:`_symmetric_sparse_logdet`. For JAX elsewhere and other
+    namespaces: the dense Cholesky ``H = L L^T`` and, with the row sums ``rho = H 1`` formed
+    without rounding and ``w = L^-1 rho``, each pivot as ``d_k = L_kk (w_k - sum_{j>k}
+    L_jk)`` (exact algebra: the Schur complement's row sum less its off-diagonal entries),
+    traceable under ``jax.jit``.
     """
     if not _is_numpy(xp):
         return _dense_regularization_logdet(xp, coefficient, neighbors, neighbors_sizes)
@@ -804,14 +804,12 @@ def _jax_rules_regularization():
         return logdet, ok
 
     def sparse_value_on_host(coefficient, neighbors, neighbors_sizes):
-        shapes = (
-            jax.ShapeDtypeStruct(jnp.shape(coefficient), jnp.float64),
-            jax.ShapeDtypeStruct(jnp.shape(coefficient), jnp.bool_),
-        )
-        from ._runtime import host_array_call
-
-        return host_array_call(
-            _host_regularization_logdet, shapes, coefficient, neighbors, neighbors_sizes
+        return _jax_host_scalars(
+            _host_regularization_logdet,
+            (jnp.float64, jnp.bool_),
+            coefficient,
+            neighbors,
+            neighbors_sizes,
         )
 
     def value(coefficient, neighbors, neighbors_sizes):
@@ -871,20 +869,34 @@ def _jax_dense_regularization_slope(coefficient, neighbors, neighbors_sizes):
 def _jax_host_regularization_slope(coefficient, neighbors, neighbors_sizes):
     """:func:`_jax_dense_regularization_slope` by :func:`_host_regularization_slope` (sparse
     factorisations) in a host callback, for the CPU."""
+    import jax.numpy as jnp
+
+    return _jax_host_scalars(
+        _host_regularization_slope,
+        (jnp.float64, jnp.bool_, jnp.float64),
+        coefficient,
+        neighbors,
+        neighbors_sizes,
+    )
+
+
+def _jax_host_scalars(host, dtypes, coefficient, neighbors, neighbors_sizes):
+    """``host(coefficient, neighbors, neighbors_sizes)`` in one host callback, JAX: one value
+    of the coefficient's shape per dtype of ``dtypes``."""
     import jax
     import jax.numpy as jnp
 
     from ._runtime import host_array_call
 
-    shape = jnp.shape(coefficient)
-    shapes = (
-        jax.ShapeDtypeStruct(shape, jnp.float64),
-        jax.ShapeDtypeStruct(shape, jnp.bool_),
-        jax.ShapeDtypeStruct(shape, jnp.float64),
-    )
-    return host_array_call(
-        _host_regularization_slope, shapes, coefficient, neighbors, neighbors_sizes
-    )
+    shapes = tuple(jax.ShapeDtypeStruct(jnp.shape(coefficient), d) for d in dtypes)
+    return host_array_call(host, shapes, coefficient, neighbors, neighbors_sizes)
+
+
+def _neighbors_out_of_range(neighbors, sizes) -> bool:
+    """Whether an entry of ``neighbors`` before its row's size lies outside [0, S) (the host
+    callbacks return NaN for it: under ``jax.jit`` nothing may raise there)."""
+    used = np.arange(neighbors.shape[1])[None, :] < sizes[:, None]
+    return bool(np.any(used & ((neighbors < 0) | (neighbors >= neighbors.shape[0]))))
 
 
 def _host_regularization_logdet(coefficient, neighbors, neighbors_sizes):
@@ -892,8 +904,7 @@ def _host_regularization_logdet(coefficient, neighbors, neighbors_sizes):
     for a neighbour index outside [0, S) before its row's size (under ``jax.jit`` the
     argument checks poison such a call instead of raising; it must not raise here)."""
     neighbors, sizes = np.asarray(neighbors), np.asarray(neighbors_sizes)
-    used = np.arange(neighbors.shape[1])[None, :] < sizes[:, None]
-    if np.any(used & ((neighbors < 0) | (neighbors >= neighbors.shape[0]))):
+    if _neighbors_out_of_range(neighbors, sizes):
         return np.asarray(np.nan), np.asarray(False)
     _, logdet, ok = constant_regularization_logdet(
         np, np.asarray(coefficient)[()], neighbors, sizes
@@ -917,11 +928,9 @@ def _host_regularization_slope(coefficient, neighbors, neighbors_sizes):
     difference keeps its digits. The rounded ridge matters: with a uniform 1e-8 in place of
     e the slope was off by 2e-8 relative on a 40-pixel graph. At c = 0 the slope is 0.
     """
-    nan = (np.asarray(np.nan), np.asarray(False), np.asarray(np.nan))
     neighbors, sizes = np.asarray(neighbors), np.asarray(neighbors_sizes)
-    used = np.arange(neighbors.shape[1])[None, :] < sizes[:, None]
-    if np.any(used & ((neighbors < 0) | (neighbors >= neighbors.shape[0]))):
-        return nan
+    if _neighbors_out_of_range(neighbors, sizes):
+        return np.asarray(np.nan), np.asarray(False), np.asarray(np.nan)
     coefficient = float(np.asarray(coefficient)[()])
     diagonal, rows, cols, c2 = _regularization_entries(coefficient, neighbors, sizes)
     size = diagonal.shape[0]
