@@ -170,9 +170,6 @@ def measure(
     return timing
 
 
-# ------------------------------------------------------------------------------ machine
-
-
 #: interleaved rounds of a paired ratio
 PAIRED_ROUNDS = 21
 
@@ -212,6 +209,9 @@ def paired_ratio(numerator, denominator, rounds: int = PAIRED_ROUNDS) -> Paired:
         bottoms.append(end - middle)
         ratios.append(tops[-1] / bottoms[-1])
     return Paired(float(np.median(ratios)), min(tops) / min(bottoms), rounds)
+
+
+# ------------------------------------------------------------------------------ machine
 
 
 def load_average() -> list[float]:
